@@ -1,0 +1,1 @@
+"""Accounts: municipalities, users and their roles, API tokens, logging in."""

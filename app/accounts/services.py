@@ -1,0 +1,313 @@
+"""Use cases that change accounts: municipalities, users, roles, passwords and tokens."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+
+import phonenumbers
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.accounts import queries
+from app.accounts.models import (
+    ApiToken,
+    Municipality,
+    MunicipalityDomain,
+    MunicipalityPhone,
+    Role,
+    User,
+    UserRole,
+)
+from app.db import atomic, utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.extensions import db
+
+CODE_RE = re.compile(r"^[A-Z]{2,6}$")
+
+
+def _hasher() -> PasswordHasher:
+    if current_app.config.get("SAMDESK_FAST_PASSWORD_HASH"):  # tests and benchmarks only
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+def clean_email(email: str, field: str = "email") -> str:
+    try:
+        info = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Invalid(field, _l("Enter a valid email address.")) from exc
+    return info.normalized.lower()
+
+
+def clean_phone(number: str, field: str = "phone") -> str:
+    """A phone number in E.164 (+4791234567); Norwegian numbers may be given without +47."""
+    try:
+        parsed = phonenumbers.parse(number, "NO")
+    except phonenumbers.NumberParseException as exc:
+        raise Invalid(field, _l("Enter a valid phone number.")) from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise Invalid(field, _l("Enter a valid phone number."))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden(_l("Only administrators can change users and municipalities."))
+
+
+@atomic
+def create_municipality(
+    code: str, name: str, *, domains: Iterable[str] = (), phones: Iterable[str] = (),
+    actor: User | None,
+) -> Municipality:
+    """A new municipality is data, not code. ``actor=None`` is the command line."""
+    _require_admin(actor)
+    code = code.strip().upper()
+    if not CODE_RE.match(code):
+        raise Invalid("code", _l("The code must be 2 to 6 letters A-Z, like GRA."))
+    if not name.strip():
+        raise Invalid("name", _l("Give the municipality a name."))
+    if queries.municipality_by_code(code) is not None:
+        raise Conflict(_l("A municipality with code %(code)s exists already.", code=code), code="exists")
+    municipality = Municipality(code=code, name=name.strip())
+    db.session.add(municipality)
+    for domain in domains:
+        _add_domain(municipality, domain)
+    for phone in phones:
+        municipality.phones.append(MunicipalityPhone(number=clean_phone(phone)))
+    db.session.flush()
+    return municipality
+
+
+def _add_domain(municipality: Municipality, domain: str) -> None:
+    domain = domain.strip().lower().lstrip("@")
+    if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain):
+        raise Invalid("domains", _l("%(domain)s is not an email domain.", domain=domain))
+    if queries.municipality_for_domain(domain) is not None:
+        raise Conflict(_l("The domain %(domain)s belongs to a municipality already.", domain=domain))
+    municipality.domains.append(MunicipalityDomain(domain=domain))
+
+
+@atomic
+def update_municipality(
+    code: str, *, name: str | None = None, domains: Iterable[str] | None = None,
+    phones: Iterable[str] | None = None, actor: User | None,
+) -> Municipality:
+    _require_admin(actor)
+    municipality = queries.municipality_by_code(code)
+    if municipality is None:
+        raise NotFound()
+    if name is not None:
+        if not name.strip():
+            raise Invalid("name", _l("Give the municipality a name."))
+        municipality.name = name.strip()
+    if domains is not None:
+        municipality.domains.clear()
+        db.session.flush()
+        for domain in domains:
+            _add_domain(municipality, domain)
+    if phones is not None:
+        municipality.phones.clear()
+        db.session.flush()
+        for phone in phones:
+            municipality.phones.append(MunicipalityPhone(number=clean_phone(phone)))
+    return municipality
+
+
+@atomic
+def create_user(
+    email: str, *, name: str, roles: Iterable[Role | str] = (Role.EMPLOYEE,),
+    municipality_code: str | None = None, password: str | None = None,
+    phone: str | None = None, locale: str = "nb", actor: User | None,
+) -> User:
+    _require_admin(actor)
+    email = clean_email(email)
+    if queries.user_by_email(email) is not None:
+        raise Conflict(_l("A user with the address %(email)s exists already.", email=email), code="exists")
+    user = User(email=email, name=name.strip() or email, locale=_clean_locale(locale))
+    _set_municipality(user, municipality_code)
+    if phone:
+        user.phone = clean_phone(phone)
+    if password is not None:
+        user.password_hash = _hash_password(password)
+    db.session.add(user)
+    _set_roles(user, roles)
+    db.session.flush()
+    return user
+
+
+def _clean_locale(locale: str) -> str:
+    if locale not in ("nb", "en"):
+        raise Invalid("locale", _l("Choose Norwegian (nb) or English (en)."))
+    return locale
+
+
+def _set_municipality(user: User, code: str | None) -> None:
+    if code:
+        municipality = queries.municipality_by_code(code)
+        if municipality is None:
+            raise Invalid("municipality", _l("There is no municipality with code %(code)s.", code=code))
+        user.municipality = municipality
+        user.municipality_id = municipality.id
+    else:
+        user.municipality = None
+        user.municipality_id = None
+
+
+def _set_roles(user: User, roles: Iterable[Role | str]) -> None:
+    try:
+        wanted = {Role(r) for r in roles}
+    except ValueError as exc:
+        raise Invalid("roles", _l("Unknown role.")) from exc
+    needs_municipality = {Role.FIRST_LINE, Role.MANAGER, Role.EMPLOYEE} & wanted
+    if needs_municipality and user.municipality_id is None and user.municipality is None:
+        raise Invalid(
+            "municipality",
+            _l("Employees, first-line agents and managers belong to a municipality."),
+        )
+    user.role_rows[:] = [r for r in user.role_rows if r.role in wanted]
+    have = {r.role for r in user.role_rows}
+    for role in sorted(wanted - have):
+        user.role_rows.append(UserRole(role=role))
+
+
+@atomic
+def update_user(
+    email: str, *, name: str | None = None, roles: Iterable[Role | str] | None = None,
+    municipality_code: str | None = None, clear_municipality: bool = False,
+    phone: str | None = None, locale: str | None = None, is_active: bool | None = None,
+    actor: User | None,
+) -> User:
+    _require_admin(actor)
+    user = queries.user_by_email(email)
+    if user is None or user.is_system:
+        raise NotFound()
+    if name is not None:
+        user.name = name.strip() or user.email
+    if municipality_code or clear_municipality:
+        _set_municipality(user, None if clear_municipality else municipality_code)
+    if roles is not None:
+        if actor is not None and actor.id == user.id and Role.ADMIN not in {Role(r) for r in roles}:
+            raise Invalid("roles", _l("You cannot take away your own administrator role."))
+        _set_roles(user, roles)
+    if phone is not None:
+        user.phone = clean_phone(phone) if phone.strip() else None
+    if locale is not None:
+        user.locale = _clean_locale(locale)
+    if is_active is not None:
+        if actor is not None and actor.id == user.id and not is_active:
+            raise Invalid("is_active", _l("You cannot deactivate yourself."))
+        user.is_active = is_active
+    return user
+
+
+def _hash_password(password: str) -> str:
+    if len(password) < 10:
+        raise Invalid("password", _l("The password must have at least 10 characters."))
+    if len(password) > 1024:
+        raise Invalid("password", _l("The password is too long."))
+    return _hasher().hash(password)
+
+
+@atomic
+def set_password(email: str, password: str, *, actor: User | None) -> User:
+    user = queries.user_by_email(email)
+    if user is None or user.is_system:
+        raise NotFound()
+    if actor is not None and actor.id != user.id:
+        _require_admin(actor)
+    user.password_hash = _hash_password(password)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose password this is, or None. Costs one hash either way."""
+    user = queries.user_by_email(email) if email else None
+    hasher = _hasher()
+    if user is None or not user.can_log_in or user.password_hash is None:
+        hasher.hash(password or "x")  # same cost for unknown users: no timing oracle
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+@atomic
+def create_token(email: str, *, name: str = "cli", actor: User | None) -> tuple[ApiToken, str]:
+    """A new bearer token for ``email``; the raw token is returned once and never stored."""
+    user = queries.user_by_email(email)
+    if user is None or user.is_system:
+        raise NotFound(_l("There is no user with the address %(email)s.", email=email))
+    if actor is not None and actor.id != user.id:
+        _require_admin(actor)
+    raw = "sd_" + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name[:80] or "token", token_hash=queries.hash_token(raw))
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+@atomic
+def revoke_token(token_id: int, *, actor: User | None) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (actor is not None and actor.id != token.user_id and not actor.is_admin):
+        raise NotFound()
+    token.revoked_at = utcnow()
+
+
+@atomic
+def contact_for_email(address: str, display_name: str | None = None) -> User | None:
+    """The user behind an email address, creating an employee contact when the address is in a
+    municipality's domain. None when the domain is unknown (the caller decides: triage or refuse)."""
+    email = address.strip().lower()
+    user = queries.user_by_email(email)
+    if user is not None:
+        return user
+    domain = email.rpartition("@")[2]
+    municipality = queries.municipality_for_domain(domain)
+    if municipality is None:
+        return None
+    user = User(email=email, name=(display_name or "").strip()[:200] or email)
+    user.municipality = municipality
+    user.municipality_id = municipality.id
+    user.role_rows.append(UserRole(role=Role.EMPLOYEE))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@atomic
+def external_contact(address: str, display_name: str | None = None) -> User:
+    """A contact without a municipality (unknown sender whose mail went to triage)."""
+    email = address.strip().lower()
+    user = queries.user_by_email(email)
+    if user is None:
+        user = User(email=email, name=(display_name or "").strip()[:200] or email)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+@atomic
+def system_user() -> User:
+    """The user that cron jobs and intake act as."""
+    user = queries.user_by_email(queries.SYSTEM_EMAIL)
+    if user is None:
+        user = User(email=queries.SYSTEM_EMAIL, name="Samdesk", is_system=True)
+        db.session.add(user)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            found = queries.user_by_email(queries.SYSTEM_EMAIL)
+            assert found is not None
+            return found
+    return user

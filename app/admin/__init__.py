@@ -1,0 +1,1 @@
+"""Admin pages: municipalities, queues, users and roles, the access log."""

@@ -1,0 +1,1 @@
+"""Inbound email: `mail ingest` (a mail server's pipe), `mail poll` (IMAP), and the quarantine."""

@@ -1,0 +1,50 @@
+"""Outbound messages, written in the same transaction as the change that caused them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, created_at, enum_column, intpk, utcnow
+
+
+class OutboxChannel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # gave up after the last retry; an admin can retry it
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at", "id"),)
+
+    id: Mapped[intpk]
+    channel: Mapped[OutboxChannel] = mapped_column(enum_column(OutboxChannel))
+    recipient: Mapped[str] = mapped_column(sa.String(320))
+    subject: Mapped[str] = mapped_column(sa.String(998), default="")
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # Extra headers as JSON (Auto-Submitted, In-Reply-To, References, ...).
+    headers: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # The Message-ID this mail goes out with, so that replies thread back to its ticket.
+    message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[created_at]
+    sent_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.channel} {self.status}>"

@@ -1,0 +1,1 @@
+"""Tickets (saker): queues, the conversation, attachments, history and the access log."""

@@ -1,0 +1,383 @@
+"""/api/v1 routes for tickets and queues. Each handler parses, calls one service or query, and
+lets the schema serialise what it returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, DateTime, Email, File, Function, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
+
+from app.accounts import queries as accounts
+from app.api.auth import auth, current_api_user
+from app.api.schemas import CursorQuery
+from app.errors import Forbidden, Invalid, NotFound
+from app.tickets import queries, services, storage
+from app.tickets.models import CATEGORIES, Channel, Priority, QueueKind, Status
+
+bp = APIBlueprint("tickets_api", __name__, url_prefix="/api/v1", tag="Tickets")
+
+STATUSES = [s.value for s in Status]
+PRIORITIES = [p.value for p in Priority]
+CHANNELS = [c.value for c in Channel]
+
+
+# ---------------------------------------------------------------------------------------------
+# Schemas
+
+
+class QueueOut(Schema):
+    slug = String()
+    name = String()
+    kind = Function(lambda q: q.kind.value, metadata={"enum": [k.value for k in QueueKind]})
+    municipality = Function(lambda q: q.municipality.code if q.municipality else None, allow_none=True)
+    open_count = Integer(allow_none=True)
+
+
+class QueueList(Schema):
+    items = List(Nested(QueueOut))
+
+
+class AttachmentOut(Schema):
+    id = Integer()
+    filename = String()
+    size = Integer()
+    content_type = String()
+    message_id = Integer(allow_none=True)
+    url = Function(lambda a: f"/api/v1/tickets/{a.ticket.ref}/attachments/{a.id}")
+    created_at = DateTime()
+
+
+class TicketOut(Schema):
+    ref = String()
+    subject = String()
+    status = Function(lambda t: t.status.value, metadata={"enum": STATUSES})
+    priority = Function(lambda t: t.priority.value, metadata={"enum": PRIORITIES})
+    category = String(allow_none=True)
+    channel = Function(lambda t: t.channel.value, metadata={"enum": CHANNELS})
+    municipality = Function(lambda t: t.municipality.code if t.municipality else None, allow_none=True)
+    queue = Function(
+        lambda t: {
+            "slug": t.queue.slug,
+            "name": t.queue.name,
+            "kind": t.queue.kind.value,
+            "municipality": t.queue.municipality.code if t.queue.municipality else None,
+        },
+        metadata={"type": "object"},
+    )
+    assignee = Function(lambda t: t.assignee.email if t.assignee else None, allow_none=True)
+    requester = Function(lambda t: t.requester.email)
+    requester_name = Function(lambda t: t.requester.display_name)
+    created_at = DateTime()
+    updated_at = DateTime()
+    first_response_at = DateTime(allow_none=True)
+    resolved_at = DateTime(allow_none=True)
+    closed_at = DateTime(allow_none=True)
+
+
+class TicketPage(Schema):
+    items = List(Nested(TicketOut))
+    next_cursor = String(allow_none=True)
+
+
+class MessageOut(Schema):
+    id = Integer()
+    author = Function(lambda m: m.author.email if m.author else None, allow_none=True)
+    author_name = Function(lambda m: m.author.display_name if m.author else None, allow_none=True)
+    body = String()
+    internal = Boolean()
+    channel = Function(lambda m: m.channel.value, metadata={"enum": CHANNELS})
+    created_at = DateTime()
+    attachments = Function(
+        lambda m: [
+            {"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}
+            for a in m.attachments
+        ],
+        metadata={"type": "array", "items": {"type": "object"}},
+    )
+
+
+class EventOut(Schema):
+    kind = Function(lambda e: e.kind.value)
+    actor = Function(lambda e: e.actor.email if e.actor else None, allow_none=True)
+    before = String(allow_none=True)
+    after = String(allow_none=True)
+    note = String(allow_none=True)
+    created_at = DateTime()
+
+
+class TicketDetailOut(TicketOut):
+    messages = List(Nested(MessageOut))
+    events = List(Nested(EventOut))
+    attachments = List(Nested(AttachmentOut))
+
+
+class TicketQuery(CursorQuery):
+    queue = String(load_default=None, validate=Length(max=60))
+    status = String(
+        load_default=None, validate=Length(max=60),
+        metadata={"description": "One status or several separated by commas: " + ", ".join(STATUSES)},
+    )
+    priority = String(load_default=None, validate=Length(max=60))
+    channel = String(load_default=None, validate=Length(max=80))
+    municipality = String(load_default=None, validate=Length(max=8))
+    assignee = String(
+        load_default=None, validate=Length(max=320),
+        metadata={"description": "An agent's email, `me` or `none`."},
+    )
+    q = String(load_default=None, validate=Length(max=200))
+    sort = String(load_default="-created", validate=OneOf(list(queries.SORTS)))
+    limit = Integer(load_default=25, validate=Range(min=1, max=queries.MAX_LIMIT))
+
+
+class TicketIn(Schema):
+    subject = String(required=True, validate=Length(min=1, max=200))
+    body = String(required=True, validate=Length(max=1_000_000))
+    category = String(load_default=None, allow_none=True, validate=OneOf(list(CATEGORIES)))
+    priority = String(load_default=None, allow_none=True, validate=OneOf(PRIORITIES))
+    requester = Email(load_default=None, allow_none=True, metadata={"description": "Agents only."})
+    channel = String(load_default=None, allow_none=True, validate=OneOf(CHANNELS),
+                     metadata={"description": "Agents only; default `api`."})
+
+
+class MessageIn(Schema):
+    body = String(required=True, validate=Length(min=1, max=1_000_000))
+    internal = Boolean(load_default=False)
+
+
+class NoteIn(Schema):
+    note = String(required=True, validate=Length(min=1, max=1_000_000))
+
+
+class EscalateIn(NoteIn):
+    queue = String(load_default=None, allow_none=True, validate=Length(max=60))
+
+
+class AssignIn(Schema):
+    assignee = Email(required=True, allow_none=True)
+
+
+class StatusIn(Schema):
+    status = String(required=True, validate=OneOf(STATUSES))
+    note = String(load_default=None, allow_none=True, validate=Length(max=10_000))
+
+
+class PriorityIn(Schema):
+    priority = String(required=True, validate=OneOf(PRIORITIES))
+
+
+class UploadIn(Schema):
+    file = File(required=True)  # type: ignore[no-untyped-call]
+    message_id = Integer(load_default=None, allow_none=True)
+
+
+class AccessLogOut(Schema):
+    id = Integer()
+    ticket = Function(lambda e: e.ticket.ref)
+    user = Function(lambda e: e.user.email)
+    via = String()
+    created_at = DateTime()
+
+
+class AccessLogPage(Schema):
+    items = List(Nested(AccessLogOut))
+
+
+ERRORS = {401: "Not logged in", 404: "No such case, or not yours to see"}
+
+
+def _split(raw: str | None, enum: type, field: str) -> list[Any]:
+    if not raw:
+        return []
+    try:
+        return [enum(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise Invalid(field, _l("Unknown value in %(field)s.", field=field)) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Routes
+
+
+@bp.get("/queues")
+@bp.auth_required(auth)
+@bp.output(QueueList)
+@bp.doc(summary="Queues the caller works or reads, with open counts", responses=ERRORS)
+def list_queues() -> dict[str, Any]:
+    user = current_api_user()
+    items = queries.queues_for(user)
+    counts = queries.open_counts(user, [q.id for q in items])
+    for queue in items:
+        queue.open_count = counts.get(queue.id, 0)  # type: ignore[attr-defined]
+    return {"items": items}
+
+
+@bp.get("/tickets")
+@bp.auth_required(auth)
+@bp.input(TicketQuery, location="query")
+@bp.output(TicketPage)
+@bp.doc(summary="Cases the caller may see, newest first, paged by key", responses={401: "Not logged in"})
+def list_tickets(query_data: dict[str, Any]) -> dict[str, Any]:
+    user = current_api_user()
+    filters = queries.TicketFilter(
+        queue=query_data["queue"],
+        status=_split(query_data["status"], Status, "status"),
+        priority=_split(query_data["priority"], Priority, "priority"),
+        channel=_split(query_data["channel"], Channel, "channel"),
+        municipality=query_data["municipality"],
+        assignee=query_data["assignee"],
+        q=query_data["q"],
+        sort=query_data["sort"],
+    )
+    page = queries.list_tickets(user, filters, cursor=query_data["cursor"], limit=query_data["limit"])
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.post("/tickets")
+@bp.auth_required(auth)
+@bp.input(TicketIn, arg_name="data")
+@bp.output(TicketOut, status_code=201)
+@bp.doc(summary="File a case (agents may file for a requester)", responses={401: "Not logged in", 403: "Forbidden", 413: "Too large"})
+def create_ticket(data: dict[str, Any]) -> Any:
+    user = current_api_user()
+    requester = None
+    if data.get("requester"):
+        requester = accounts.user_by_email(data["requester"])
+        if requester is None:
+            raise Invalid("requester", _l("There is no user with the address %(email)s.", email=data["requester"]))
+    channel = data.get("channel") or Channel.API
+    if requester is None and data.get("channel") and not user.is_agent:
+        raise Forbidden(_l("Only agents can choose the channel."), field="channel")
+    return services.create_ticket(
+        subject=data["subject"], body=data["body"], actor=user, requester=requester,
+        channel=channel, category=data.get("category"), priority=data.get("priority"),
+    )
+
+
+@bp.get("/tickets/<ref>")
+@bp.auth_required(auth)
+@bp.output(TicketDetailOut)
+@bp.doc(summary="One case with its conversation and history", responses=ERRORS)
+def get_ticket(ref: str) -> Any:
+    return services.open_ticket(ref, actor=current_api_user(), via="api")
+
+
+@bp.post("/tickets/<ref>/messages")
+@bp.auth_required(auth)
+@bp.input(MessageIn, arg_name="data")
+@bp.output(MessageOut, status_code=201)
+@bp.doc(summary="Reply, or add an internal note", responses={**ERRORS, 403: "Forbidden", 413: "Too large"})
+def add_message(ref: str, data: dict[str, Any]) -> Any:
+    message = services.reply(ref, body=data["body"], internal=data["internal"], actor=current_api_user(), channel=Channel.API)
+    message.attachments = []
+    return message
+
+
+@bp.post("/tickets/<ref>/attachments")
+@bp.auth_required(auth)
+@bp.input(UploadIn, location="form_and_files", arg_name="data")
+@bp.output(AttachmentOut, status_code=201)
+@bp.doc(summary="Attach a file (type checked on its content)", responses={**ERRORS, 403: "Forbidden", 413: "Too large"})
+def add_attachment(ref: str, data: dict[str, Any]) -> Any:
+    upload = data["file"]
+    limit = current_app.config["SAMDESK_MAX_ATTACHMENT_BYTES"]
+    content = upload.stream.read(limit + 1)
+    return services.add_attachment(
+        ref, filename=upload.filename or "", data=content, actor=current_api_user(),
+        message_id=data.get("message_id"),
+    )
+
+
+@bp.get("/tickets/<ref>/attachments/<int:attachment_id>")
+@bp.auth_required(auth)
+@bp.doc(summary="Download an attachment", responses=ERRORS)
+def download_attachment(ref: str, attachment_id: int) -> Any:
+    user = current_api_user()
+    ticket = queries.get_visible(ref, user)
+    attachment = queries.attachment_for(ticket, attachment_id, user)
+    path = storage.path_for(attachment.sha256)
+    if not path.exists():
+        raise NotFound()
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename)
+
+
+@bp.post("/tickets/<ref>/claim")
+@bp.auth_required(auth)
+@bp.output(TicketOut)
+@bp.doc(summary="Take the case (409 when someone else has it)", responses={**ERRORS, 403: "Forbidden", 409: "Already claimed"})
+def claim(ref: str) -> Any:
+    return services.claim(ref, actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/assign")
+@bp.auth_required(auth)
+@bp.input(AssignIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Assign the case to an agent (null to unassign)", responses={**ERRORS, 403: "Forbidden"})
+def assign(ref: str, data: dict[str, Any]) -> Any:
+    return services.assign(ref, assignee_email=data["assignee"], actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/escalate")
+@bp.auth_required(auth)
+@bp.input(EscalateIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Send the case to the pooled second line, with a note", responses={**ERRORS, 403: "Forbidden"})
+def escalate(ref: str, data: dict[str, Any]) -> Any:
+    return services.escalate(ref, note=data["note"], queue_slug=data.get("queue"), actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/send-back")
+@bp.auth_required(auth)
+@bp.input(NoteIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Send the case back to its municipality's first line, with a note", responses={**ERRORS, 403: "Forbidden"})
+def send_back(ref: str, data: dict[str, Any]) -> Any:
+    return services.send_back(ref, note=data["note"], actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/status")
+@bp.auth_required(auth)
+@bp.input(StatusIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Change the status", responses={**ERRORS, 403: "Forbidden"})
+def set_status(ref: str, data: dict[str, Any]) -> Any:
+    return services.set_status(ref, data["status"], note=data.get("note"), actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/priority")
+@bp.auth_required(auth)
+@bp.input(PriorityIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Change the priority", responses={**ERRORS, 403: "Forbidden"})
+def set_priority(ref: str, data: dict[str, Any]) -> Any:
+    return services.set_priority(ref, data["priority"], actor=current_api_user())
+
+
+@bp.get("/tickets/<ref>/access-log")
+@bp.auth_required(auth)
+@bp.output(AccessLogPage)
+@bp.doc(summary="Who opened this case (administrators)", responses={**ERRORS, 403: "Forbidden"})
+def ticket_access_log(ref: str) -> dict[str, Any]:
+    user = current_api_user()
+    ticket = queries.get_visible(ref, user)
+    if not user.is_admin:
+        raise Forbidden(_l("Only administrators can read the access log."))
+    return {"items": queries.access_log_for_ticket(ticket.id)}
+
+
+@bp.get("/users/<email>/access-log")
+@bp.auth_required(auth)
+@bp.output(AccessLogPage)
+@bp.doc(summary="Which cases a user opened (administrators)", responses={401: "Not logged in", 403: "Forbidden", 404: "No such user"})
+def user_access_log(email: str) -> dict[str, Any]:
+    actor = current_api_user()
+    if not actor.is_admin:
+        raise Forbidden(_l("Only administrators can read the access log."))
+    user = accounts.user_by_email(email)
+    if user is None:
+        raise NotFound()
+    return {"items": queries.access_log_for_user(user.id)}

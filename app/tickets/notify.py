@@ -1,0 +1,81 @@
+"""Notifications about tickets, composed in the recipient's language and written to the outbox.
+
+Every mail carries the reference in its subject and its own Message-ID, and automatic mails carry
+``Auto-Submitted: auto-generated`` so that other systems do not answer them.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from app.accounts.models import User
+from app.outbox import services as outbox
+from app.tickets.models import Message, Ticket
+
+
+def _deliverable(user: User | None) -> bool:
+    return (
+        user is not None
+        and user.is_active
+        and not user.is_system
+        and "@" in user.email
+        and not user.email.endswith(".invalid")
+    )
+
+
+def _thread_headers(ticket: Ticket, reply_to_message_id: str | None) -> dict[str, str]:
+    headers = {"Auto-Submitted": "auto-generated", "X-Samdesk-Ticket": ticket.ref}
+    if reply_to_message_id:
+        headers["In-Reply-To"] = reply_to_message_id
+        headers["References"] = reply_to_message_id
+    return headers
+
+
+def _send(
+    user: User, ticket: Ticket, template: str, *, reply_to_message_id: str | None = None,
+    auto: bool = True, **context: object,
+) -> None:
+    with force_locale(user.locale or "nb"):
+        subject = render_template(f"tickets/mail/{template}.subject.txt", ticket=ticket, **context)
+        text = render_template(
+            f"tickets/mail/{template}.txt",
+            ticket=ticket,
+            recipient=user,
+            url=f"{current_app.config['SAMDESK_BASE_URL']}/saker/{ticket.ref}",
+            **context,
+        )
+    headers = _thread_headers(ticket, reply_to_message_id)
+    if not auto:
+        headers.pop("Auto-Submitted")
+    outbox.enqueue_email(
+        to=user.email,
+        subject=f"[{ticket.ref}] {' '.join(subject.split())}",
+        text=text,
+        headers=headers,
+        ticket_id=ticket.id,
+    )
+
+
+def ticket_received(ticket: Ticket, first_message: Message) -> None:
+    if _deliverable(ticket.requester):
+        _send(
+            ticket.requester, ticket, "received",
+            reply_to_message_id=first_message.email_message_id, message=first_message,
+        )
+
+
+def public_reply(ticket: Ticket, message: Message) -> None:
+    """An agent answered: the requester gets the answer by mail (a person wrote it: not auto)."""
+    if _deliverable(ticket.requester) and message.author_id != ticket.requester_id:
+        _send(ticket.requester, ticket, "reply", message=message, auto=False)
+
+
+def requester_replied(ticket: Ticket, message: Message) -> None:
+    if ticket.assignee is not None and _deliverable(ticket.assignee):
+        _send(ticket.assignee, ticket, "requester_replied", message=message)
+
+
+def status_changed(ticket: Ticket, before: str) -> None:
+    if _deliverable(ticket.requester):
+        _send(ticket.requester, ticket, "status", before=before)

@@ -1,0 +1,332 @@
+"""Read-only lookups and keyset pages of tickets for the views, the API and reports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role, User
+from app.db import is_postgres
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from app.tickets import policy
+from app.tickets.models import (
+    AccessLogEntry,
+    Attachment,
+    Channel,
+    Message,
+    Priority,
+    Queue,
+    QueueKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+REF_RE = re.compile(r"^[A-Za-z]{2,8}-\d{1,12}$")
+SORTS = {
+    "-created": (Ticket.created_at, True),
+    "created": (Ticket.created_at, False),
+    "-updated": (Ticket.updated_at, True),
+    "updated": (Ticket.updated_at, False),
+}
+MAX_LIMIT = 100
+
+
+def get_visible(ref: str, user: User, *, lock: bool = False) -> Ticket:
+    """The ticket ``ref`` if ``user`` may see it; NotFound when missing *or* hidden."""
+    if not REF_RE.match(ref or ""):
+        raise NotFound(_l("There is no case %(ref)s.", ref=ref[:30] if ref else ""))
+    stmt = sa.select(Ticket).where(Ticket.ref == ref.upper(), policy.visible_to(user))
+    if lock:
+        stmt = stmt.with_for_update(of=Ticket)
+    ticket = db.session.scalar(stmt)
+    if ticket is None:
+        raise NotFound(_l("There is no case %(ref)s.", ref=ref))
+    return ticket
+
+
+def get_by_ref(ref: str) -> Ticket | None:
+    """Unchecked lookup, for intake and cron that then decide with the policy."""
+    if not REF_RE.match(ref or ""):
+        return None
+    return db.session.scalar(sa.select(Ticket).where(Ticket.ref == ref.upper()))
+
+
+# --------------------------------------------------------------------------------------------
+# Queues
+
+
+def queue_by_slug(slug: str) -> Queue | None:
+    return db.session.scalar(sa.select(Queue).where(Queue.slug == slug))
+
+
+def first_line_queue(municipality_id: int) -> Queue:
+    queue = db.session.scalars(
+        sa.select(Queue)
+        .where(
+            Queue.kind == QueueKind.FIRST_LINE,
+            Queue.municipality_id == municipality_id,
+            Queue.is_active,
+        )
+        .order_by(Queue.id)
+    ).first()
+    if queue is None:
+        raise Invalid(None, _l("The municipality has no first-line queue."), code="no_queue")
+    return queue
+
+
+def second_line_queue(slug: str | None = None) -> Queue:
+    stmt = sa.select(Queue).where(
+        Queue.kind == QueueKind.SECOND_LINE, Queue.is_active, Queue.is_triage.is_(False)
+    )
+    if slug:
+        stmt = stmt.where(Queue.slug == slug)
+    queue = db.session.scalars(stmt.order_by(Queue.id)).first()
+    if queue is None:
+        if slug:
+            raise Invalid("queue", _l("There is no second-line queue %(slug)s.", slug=slug))
+        raise Invalid("queue", _l("There is no second-line queue."), code="no_queue")
+    return queue
+
+
+def triage_queue() -> Queue | None:
+    return db.session.scalars(
+        sa.select(Queue).where(Queue.is_triage, Queue.is_active).order_by(Queue.id)
+    ).first()
+
+
+def all_queues() -> Sequence[Queue]:
+    return db.session.scalars(sa.select(Queue).order_by(Queue.kind, Queue.name)).all()
+
+
+def queues_for(user: User) -> Sequence[Queue]:
+    """The queues a user works or reads: their municipality's first line, the pooled queues."""
+    stmt = sa.select(Queue).where(Queue.is_active).order_by(Queue.kind, Queue.name)
+    if user.is_admin:
+        return db.session.scalars(stmt).all()
+    clauses = []
+    if user.has_role(Role.FIRST_LINE, Role.MANAGER) and user.municipality_id is not None:
+        clauses.append(
+            sa.and_(Queue.kind == QueueKind.FIRST_LINE, Queue.municipality_id == user.municipality_id)
+        )
+    if user.has_role(Role.SECOND_LINE):
+        clauses.append(Queue.kind == QueueKind.SECOND_LINE)
+    if not clauses:
+        return []
+    return db.session.scalars(stmt.where(sa.or_(*clauses))).all()
+
+
+def open_counts(user: User, queue_ids: Sequence[int]) -> dict[int, int]:
+    """Open (new, open, waiting) tickets per queue, among those the user may see."""
+    if not queue_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Ticket.queue_id, sa.func.count())
+        .where(
+            Ticket.queue_id.in_(queue_ids),
+            Ticket.status.in_([Status.NEW, Status.OPEN, Status.WAITING]),
+            policy.visible_to(user),
+        )
+        .group_by(Ticket.queue_id)
+    ).all()
+    return {queue_id: count for queue_id, count in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Keyset pages
+
+
+@dataclass
+class TicketFilter:
+    queue: str | None = None
+    status: list[Status] = field(default_factory=list)
+    municipality: str | None = None
+    assignee: str | None = None  # an email, "me" or "none"
+    priority: list[Priority] = field(default_factory=list)
+    channel: list[Channel] = field(default_factory=list)
+    requester_id: int | None = None
+    q: str | None = None
+    sort: str = "-created"
+
+
+@dataclass
+class Page:
+    items: Sequence[Ticket]
+    next_cursor: str | None
+
+
+def encode_cursor(value: datetime, ticket_id: int) -> str:
+    raw = json.dumps([value.isoformat(), ticket_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or not isinstance(ticket_id, int):
+            raise ValueError
+        return moment, ticket_id
+    except (ValueError, TypeError, binascii.Error, UnicodeError, json.JSONDecodeError) as exc:
+        raise Invalid("cursor", _l("The cursor is not valid. Start again from the first page.")) from exc
+
+
+def list_tickets(
+    user: User, filters: TicketFilter, *, cursor: str | None = None, limit: int = 25
+) -> Page:
+    """One page of tickets the user may see, newest first by default, paged by key."""
+    from app.accounts import queries as accounts
+
+    if filters.sort not in SORTS:
+        raise Invalid("sort", _l("Sort by one of: %(sorts)s.", sorts=", ".join(SORTS)))
+    limit = max(1, min(limit, MAX_LIMIT))
+    column, descending = SORTS[filters.sort]
+    stmt = sa.select(Ticket).where(policy.visible_to(user))
+    if filters.queue:
+        queue = queue_by_slug(filters.queue)
+        if queue is None:
+            raise Invalid("queue", _l("There is no queue %(slug)s.", slug=filters.queue))
+        stmt = stmt.where(Ticket.queue_id == queue.id)
+    if filters.status:
+        stmt = stmt.where(Ticket.status.in_(filters.status))
+    if filters.priority:
+        stmt = stmt.where(Ticket.priority.in_(filters.priority))
+    if filters.channel:
+        stmt = stmt.where(Ticket.channel.in_(filters.channel))
+    if filters.municipality:
+        municipality = accounts.municipality_by_code(filters.municipality)
+        if municipality is None:
+            raise Invalid(
+                "municipality", _l("There is no municipality %(code)s.", code=filters.municipality)
+            )
+        stmt = stmt.where(Ticket.municipality_id == municipality.id)
+    if filters.assignee:
+        if filters.assignee == "none":
+            stmt = stmt.where(Ticket.assignee_id.is_(None))
+        elif filters.assignee == "me":
+            stmt = stmt.where(Ticket.assignee_id == user.id)
+        else:
+            assignee = accounts.user_by_email(filters.assignee)
+            stmt = stmt.where(Ticket.assignee_id == (assignee.id if assignee else -1))
+    if filters.requester_id is not None:
+        stmt = stmt.where(Ticket.requester_id == filters.requester_id)
+    if filters.q and filters.q.strip():
+        stmt = stmt.where(_text_match(filters.q.strip()))
+    if cursor:
+        value, last_id = decode_cursor(cursor)
+        if descending:
+            stmt = stmt.where(sa.tuple_(column, Ticket.id) < sa.tuple_(sa.literal(value, column.type), sa.literal(last_id)))
+        else:
+            stmt = stmt.where(sa.tuple_(column, Ticket.id) > sa.tuple_(sa.literal(value, column.type), sa.literal(last_id)))
+    order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
+    rows = db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique().all()
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(getattr(last, column.key), last.id)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _text_match(q: str) -> sa.ColumnElement[bool]:
+    q = q[:200]
+    if REF_RE.match(q):
+        return Ticket.ref == q.upper()
+    if is_postgres():
+        # Words, through the GIN index on to_tsvector('simple', subject) (see the migration).
+        return sa.func.to_tsvector(sa.literal_column("'simple'"), Ticket.subject).op("@@")(
+            sa.func.plainto_tsquery(sa.literal_column("'simple'"), q)
+        )
+    escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.sd_casefold(Ticket.subject).like(f"%{escaped}%", escape="\\")
+
+
+# --------------------------------------------------------------------------------------------
+# One ticket in full
+
+
+@dataclass
+class TicketDetail:
+    ticket: Ticket
+    messages: Sequence[Message]
+    events: Sequence[TicketEvent]
+    attachments: Sequence[Attachment]
+    staff_view: bool
+
+    def __getattr__(self, name: str) -> object:
+        # Serialisers read the ticket's own fields straight off the detail.
+        return getattr(self.ticket, name)
+
+
+def detail(ticket: Ticket, user: User) -> TicketDetail:
+    """Conversation, history and files, without internal notes for those who may not read them."""
+    staff_view = policy.sees_internal(user, ticket)
+    messages_stmt = (
+        sa.select(Message)
+        .where(Message.ticket_id == ticket.id)
+        .options(selectinload(Message.attachments))
+        .order_by(Message.id)
+    )
+    if not staff_view:
+        messages_stmt = messages_stmt.where(Message.internal.is_(False))
+    messages = db.session.scalars(messages_stmt).all()
+    events = db.session.scalars(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    ).all()
+    if not staff_view:
+        events = [e for e in events if e.kind.value != "noted"]
+    visible_message_ids = {m.id for m in messages}
+    attachments = [
+        a
+        for a in db.session.scalars(
+            sa.select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+        ).all()
+        if a.message_id is None or a.message_id in visible_message_ids
+    ]
+    return TicketDetail(ticket, messages, events, attachments, staff_view)
+
+
+def attachment_for(ticket: Ticket, attachment_id: int, user: User) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.ticket_id != ticket.id:
+        raise NotFound()
+    if attachment.message_id is not None and not policy.sees_internal(user, ticket):
+        message = db.session.get(Message, attachment.message_id)
+        if message is None or message.internal:
+            raise NotFound()
+    return attachment
+
+
+def message_by_email_id(message_id: str) -> Message | None:
+    return db.session.scalars(
+        sa.select(Message).where(Message.email_message_id == message_id).order_by(Message.id)
+    ).first()
+
+
+# --------------------------------------------------------------------------------------------
+# The access log
+
+
+def access_log_for_ticket(ticket_id: int, *, before_id: int | None = None, limit: int = 100) -> Sequence[AccessLogEntry]:
+    stmt = sa.select(AccessLogEntry).where(AccessLogEntry.ticket_id == ticket_id)
+    if before_id:
+        stmt = stmt.where(AccessLogEntry.id < before_id)
+    return db.session.scalars(stmt.order_by(AccessLogEntry.id.desc()).limit(limit)).all()
+
+
+def access_log_for_user(user_id: int, *, before_id: int | None = None, limit: int = 100) -> Sequence[AccessLogEntry]:
+    stmt = sa.select(AccessLogEntry).where(AccessLogEntry.user_id == user_id)
+    if before_id:
+        stmt = stmt.where(AccessLogEntry.id < before_id)
+    return db.session.scalars(stmt.order_by(AccessLogEntry.id.desc()).limit(limit)).all()

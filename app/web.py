@@ -1,0 +1,64 @@
+"""Template helpers shared by every domain's pages: dates in Europe/Oslo, safe message bodies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import nh3
+from flask import Flask
+from flask_babel import format_datetime
+from markupsafe import Markup, escape
+
+URL_RE = re.compile(r"(https?://[^\s<>\"']+)")
+
+
+def format_dt(value: datetime | None, fmt: str = "short") -> str:
+    """A date and time as people in Norway read it (Europe/Oslo, the locale's format)."""
+    if value is None:
+        return ""
+    if fmt == "iso":
+        return value.isoformat()
+    return format_datetime(value, "dd.MM.yyyy HH:mm" if fmt == "short" else fmt)
+
+
+def body_html(text: str | None) -> Markup:
+    """Plain message text as HTML: escaped, links made clickable, line breaks kept, then
+    sanitised with nh3 so nothing from outside can run in the page."""
+    escaped = str(escape(text or ""))
+    linked = URL_RE.sub(r'<a href="\1">\1</a>', escaped)
+    paragraphs = "".join(
+        "<p>" + part.replace("\n", "<br>") + "</p>" for part in re.split(r"\n{2,}", linked) if part
+    )
+    clean = nh3.clean(
+        paragraphs, tags={"p", "br", "a"}, attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def sanitize_html(html: str | None) -> Markup:
+    """HTML from outside (mail, articles), sanitised with nh3's safe defaults."""
+    return Markup(nh3.clean(html or "", link_rel="noopener noreferrer nofollow"))  # noqa: S704
+
+
+def filesize(size: int | None) -> str:
+    size = int(size or 0)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}".replace(".", ",")
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} B"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["body_html"] = body_html
+    app.jinja_env.filters["sanitize_html"] = sanitize_html
+    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.globals["config"] = app.config
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {}
