@@ -3,8 +3,11 @@
     python scripts/i18n.py update tickets   # extract app/tickets into its nb catalogue, keep translations
     python scripts/i18n.py update shared    # app/*.py, app/api, app/templates -> app/translations
     python scripts/i18n.py missing          # every msgid used in app/ without an nb translation
+    python scripts/i18n.py add tickets /tmp/nb.json   # update, then fill in {"msgid": "msgstr"}
 
-Fill in the msgstr lines of the .po file, then `make translations` compiles them.
+The domain of a string is the first folder under app/ of the file it is in (app/*.py and
+app/templates/ are "shared"). `add` is one quick read-modify-write, so several people can add
+translations to the same catalogue without losing each other's. `make translations` compiles.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ METHODS = [
     ("**.py", "python"),
 ]
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2), "_n": (1, 2)}
-SHARED_DIRS = ("api", "templates", "static", "translations")
+SHARED_DIRS = ("templates", "static", "translations")
 
 
 def _domain_of(path: Path) -> str:
@@ -85,6 +88,24 @@ def update(domain: str) -> Path:
     return path
 
 
+def add(domain: str, json_path: str) -> int:
+    import json
+
+    wanted = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    path = update(domain)
+    catalogue = load(path)
+    filled = 0
+    for msgid, msgstr in wanted.items():
+        message = catalogue.get(msgid)
+        if message is not None and msgstr:
+            message.string = msgstr
+            message.flags.discard("fuzzy")
+            filled += 1
+    with path.open("wb") as fh:
+        write_po(fh, catalogue, width=100, sort_output=True)
+    return filled
+
+
 def missing() -> list[tuple[str, str]]:
     done = translated()
     return sorted(
@@ -99,6 +120,9 @@ def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "update":
         for domain in argv[1:]:
             print(update(domain))
+        return 0
+    if len(argv) == 3 and argv[0] == "add":
+        print(f"{add(argv[1], argv[2])} translations set in {catalogue_path(argv[1])}")
         return 0
     if argv and argv[0] == "missing":
         rows = missing()
