@@ -148,6 +148,9 @@ def _register_error_handlers(app: APIFlask) -> None:
     from app.errors import DomainError
 
     app.error_processor(error_processor)
+    from app.api import init_app as init_api
+
+    init_api(app)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from apiflask import HTTPTokenAuth
+from typing import Any
+
+from apiflask import HTTPError, HTTPTokenAuth
 from flask import g
 
 from app.accounts.models import User
@@ -16,6 +18,15 @@ def _verify(token: str) -> User | None:
     user = user_for_token(token)
     g.api_user = user
     return user
+
+
+@auth.error_processor
+def _auth_error(error: HTTPError) -> Any:
+    """401 in the API's one error shape (Flask-HTTPAuth adds WWW-Authenticate)."""
+    from app.api.errors import error_processor
+
+    body, status, headers = error_processor(error)
+    return body, status, headers
 
 
 def current_api_user() -> User:
