@@ -1,4 +1,5 @@
-"""Template helpers shared by every domain's pages: dates in Europe/Oslo, safe message bodies."""
+"""Template helpers shared by every domain's pages: dates in Europe/Oslo, safe message bodies,
+domain errors put next to their form fields, and the language switch."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import nh3
-from flask import Flask
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime
+from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+
+from app.errors import DomainError
 
 URL_RE = re.compile(r"(https?://[^\s<>\"']+)")
 
@@ -52,12 +56,48 @@ def filesize(size: int | None) -> str:
     return f"{size} B"
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """Only a local path: never an open redirect to another site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(ch) < 32 for ch in target)
+    ):
+        return target
+    return default
+
+
+def put_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None) -> bool:
+    """Show a service's error next to the form field it names. False when the form has no such
+    field (the caller shows the message at the top of the page instead)."""
+    name = (aliases or {}).get(error.field or "", error.field or "")
+    field = form._fields.get(name) if name else None
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(error.message)]
+    return True
+
+
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
+
+
+def lang_url(code: str) -> str:
+    """The language switch: a link that sets the `lang` cookie and comes back here."""
+    here = request.full_path.rstrip("?") if request else "/"
+    return url_for("accounts.set_language", code=code, next=here)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["body_html"] = body_html
     app.jinja_env.filters["sanitize_html"] = sanitize_html
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["config"] = app.config
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.globals["lang_url"] = lang_url
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
