@@ -45,6 +45,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[created_at]
     sent_at: Mapped[datetime | None]
+    # Set when a delivery status notification for this mail came back (see app/mail).
+    bounced_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.channel} {self.status}>"

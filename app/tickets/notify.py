@@ -25,7 +25,12 @@ def _deliverable(user: User | None) -> bool:
 
 
 def _thread_headers(ticket: Ticket, reply_to_message_id: str | None) -> dict[str, str]:
-    headers = {"Auto-Submitted": "auto-generated", "X-Samdesk-Ticket": ticket.ref}
+    headers = {
+        "Auto-Submitted": "auto-generated",
+        # Outlook and Exchange: no out-of-office answers to our notifications.
+        "X-Auto-Response-Suppress": "All",
+        "X-Samdesk-Ticket": ticket.ref,
+    }
     if reply_to_message_id:
         headers["In-Reply-To"] = reply_to_message_id
         headers["References"] = reply_to_message_id
@@ -48,6 +53,7 @@ def _send(
     headers = _thread_headers(ticket, reply_to_message_id)
     if not auto:
         headers.pop("Auto-Submitted")
+        headers.pop("X-Auto-Response-Suppress")
     outbox.enqueue_email(
         to=user.email,
         subject=f"[{ticket.ref}] {' '.join(subject.split())}",
@@ -79,3 +85,22 @@ def requester_replied(ticket: Ticket, message: Message) -> None:
 def status_changed(ticket: Ticket, before: str) -> None:
     if _deliverable(ticket.requester):
         _send(ticket.requester, ticket, "status", before=before)
+
+
+def unknown_sender_refused(address: str, *, subject: str, in_reply_to: str | None) -> None:
+    """A polite automatic answer to a sender we do not serve (SAMDESK_MAIL_UNKNOWN_SENDER=refuse).
+    The language is unknown, so the text is in Norwegian and English."""
+    parts = []
+    for locale in ("nb", "en"):
+        with force_locale(locale):
+            parts.append(render_template("tickets/mail/refused.txt", subject=subject, address=address))
+    with force_locale("nb"):
+        title = render_template("tickets/mail/refused.subject.txt", subject=subject)
+    headers = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+        headers["References"] = in_reply_to
+    outbox.enqueue_email(
+        to=address, subject=" ".join(title.split())[:998], text="\n\n---\n\n".join(parts),
+        headers=headers,
+    )
