@@ -16,7 +16,8 @@ from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from app import config as config_module
-from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from app import extensions
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         default_translation_directories=";".join(_translation_dirs()),
     )
     csrf.init_app(app)
-    mail.init_app(app)
+    # Not the bare name `mail`: importing the package app.mail rebinds it on this module, so a
+    # second create_app (tests) would call app.mail.init_app.
+    extensions.mail.init_app(app)
     limiter.init_app(app)
 
     from flask_babel import lazy_gettext as _l
@@ -191,6 +194,11 @@ def _register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if not request.path.startswith("/static/"):
+            # Cases hold personal data: no copies in shared or proxy caches.
+            headers.setdefault("Cache-Control", "no-store")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
