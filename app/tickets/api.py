@@ -7,7 +7,7 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, DateTime, Email, File, Function, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 
@@ -115,14 +115,20 @@ class TicketDetailOut(TicketOut):
     attachments = List(Nested(AttachmentOut))
 
 
+def _comma_list(values: list[str]) -> str:
+    """A pattern for one value or several separated by commas."""
+    one = "|".join(values)
+    return f"^({one})(,({one}))*$"
+
+
 class TicketQuery(CursorQuery):
     queue = String(load_default=None, validate=Length(max=60))
     status = String(
-        load_default=None, validate=Length(max=60),
+        load_default=None, validate=[Length(max=60), Regexp(_comma_list(STATUSES))],
         metadata={"description": "One status or several separated by commas: " + ", ".join(STATUSES)},
     )
-    priority = String(load_default=None, validate=Length(max=60))
-    channel = String(load_default=None, validate=Length(max=80))
+    priority = String(load_default=None, validate=[Length(max=60), Regexp(_comma_list(PRIORITIES))])
+    channel = String(load_default=None, validate=[Length(max=80), Regexp(_comma_list(CHANNELS))])
     municipality = String(load_default=None, validate=Length(max=8))
     assignee = String(
         load_default=None, validate=Length(max=320),
@@ -272,9 +278,7 @@ def get_ticket(ref: str) -> Any:
 @bp.output(MessageOut, status_code=201)
 @bp.doc(summary="Reply, or add an internal note", responses={**ERRORS, 403: "Forbidden", 413: "Too large"})
 def add_message(ref: str, data: dict[str, Any]) -> Any:
-    message = services.reply(ref, body=data["body"], internal=data["internal"], actor=current_api_user(), channel=Channel.API)
-    message.attachments = []
-    return message
+    return services.reply(ref, body=data["body"], internal=data["internal"], actor=current_api_user(), channel=Channel.API)
 
 
 @bp.post("/tickets/<ref>/attachments")

@@ -277,6 +277,7 @@ def detail(ticket: Ticket, user: User) -> TicketDetail:
         .where(Message.ticket_id == ticket.id)
         .options(selectinload(Message.attachments))
         .order_by(Message.id)
+        .execution_options(populate_existing=True)  # fresh, even if this session saw them
     )
     if not staff_view:
         messages_stmt = messages_stmt.where(Message.internal.is_(False))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import queries as accounts
 from app.accounts.models import Role, User
@@ -458,7 +459,8 @@ def reply(
     db.session.add(message)
     db.session.flush()
     _record(ticket, actor, EventKind.NOTED if internal else EventKind.REPLIED)
-    _store_files(ticket, message, files, actor, allow_unknown=allow_unknown_files)
+    stored = _store_files(ticket, message, files, actor, allow_unknown=allow_unknown_files)
+    set_committed_value(message, "attachments", stored)  # the caller may serialise them
     if internal:
         return message
     if requester_reply:

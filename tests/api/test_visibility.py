@@ -1,0 +1,155 @@
+"""Who sees what, through the API: a ticket a user may not see answers exactly like one that does
+not exist, on every route that takes a reference, and nothing changes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.tickets import services
+from app.tickets.models import AccessLogEntry, Attachment, Message, Ticket, TicketEvent
+from tests.factories import make_ticket
+
+MISSING = "GRA-987654"
+
+# Every API route that takes a reference: (method, path after /tickets/<ref>, JSON or form).
+ROUTES = [
+    ("GET", "", None),
+    ("POST", "/messages", {"body": "Hei"}),
+    ("POST", "/attachments", "file"),
+    ("GET", "/attachments/{attachment_id}", None),
+    ("POST", "/claim", None),
+    ("POST", "/assign", {"assignee": "forstelinje2@gran.kommune.example"}),
+    ("POST", "/escalate", {"note": "Opp"}),
+    ("POST", "/send-back", {"note": "Ned"}),
+    ("POST", "/status", {"status": "open"}),
+    ("POST", "/priority", {"priority": "high"}),
+    ("GET", "/access-log", None),
+]
+OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]
+
+
+def test_the_route_list_covers_every_api_route_with_a_reference(app) -> None:
+    with_ref = {
+        (method, rule.rule.removeprefix("/api/v1/tickets/<ref>").replace("<int:attachment_id>", "{attachment_id}"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and "<ref>" in rule.rule
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert with_ref == {(method, path) for method, path, _ in ROUTES}
+
+
+def _call(api, user, method: str, ref: str, path: str, payload, attachment_id: int):  # type: ignore[no-untyped-def]
+    url = f"/api/v1/tickets/{ref}{path.format(attachment_id=attachment_id)}"
+    client = api.as_(user)
+    if method == "GET":
+        return client.get(url)
+    if payload == "file":
+        return client.post(url, data={"file": (io.BytesIO(b"hei\n"), "notat.txt")},
+                           content_type="multipart/form-data")
+    return client.post(url, json=payload)
+
+
+def _snapshot() -> tuple:
+    counts = tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Ticket, Message, Attachment, TicketEvent, AccessLogEntry)
+    )
+    rows = db.session.execute(
+        sa.select(Ticket.status, Ticket.queue_id, Ticket.assignee_id, Ticket.priority).order_by(Ticket.id)
+    ).all()
+    return counts, rows
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+@pytest.mark.parametrize(("method", "path", "payload"), ROUTES)
+def test_hidden_ticket_answers_exactly_like_a_missing_one(api, world, outsider, method, path, payload) -> None:
+    ticket = make_ticket(world.employee)
+    attachment = services.add_attachment(ticket.ref, filename="a.txt", data=b"vedlegg\n", actor=world.employee)
+    user = getattr(world, outsider)
+    before = _snapshot()
+
+    hidden = _call(api, user, method, ticket.ref, path, payload, attachment.id)
+    missing = _call(api, user, method, MISSING, path, payload, attachment.id)
+
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json["error"]["code"] == missing.json["error"]["code"] == "not_found"
+    assert hidden.json["error"]["message"] == missing.json["error"]["message"].replace(MISSING, ticket.ref)
+    assert hidden.json["error"]["message"] == f"Det finnes ingen sak {ticket.ref}."
+    assert _snapshot() == before
+
+
+def test_employee_sees_own_tickets_without_internal_notes(api, world) -> None:
+    mine = make_ticket(world.employee, subject="Min sak")
+    make_ticket(world.employee2, subject="Kollegas sak")
+    services.reply(mine.ref, body="Intern: sjekk lisens", internal=True, actor=world.agent)
+    services.reply(mine.ref, body="Vi ser på det", actor=world.agent)
+
+    listing = api.as_(world.employee).get("/api/v1/tickets").json["items"]
+    detail = api.as_(world.employee).get(f"/api/v1/tickets/{mine.ref}").json
+
+    assert [t["ref"] for t in listing] == [mine.ref]
+    assert [m["body"] for m in detail["messages"]] == ["Den skriver blanke ark.", "Vi ser på det"]
+    assert "noted" not in [e["kind"] for e in detail["events"]]
+    staff = api.as_(world.agent).get(f"/api/v1/tickets/{mine.ref}").json
+    assert [m["internal"] for m in staff["messages"]] == [False, True, False]
+
+
+def test_internal_notes_attachment_is_hidden_from_the_requester(api, world) -> None:
+    ticket = make_ticket(world.employee)
+    note = services.reply(ticket.ref, body="Skjermbilde av loggen", internal=True, actor=world.agent)
+    secret = services.add_attachment(ticket.ref, filename="logg.txt", data=b"hemmelig\n", actor=world.agent,
+                                     message_id=note.id)
+    url = f"/api/v1/tickets/{ticket.ref}/attachments/{secret.id}"
+
+    as_requester = api.as_(world.employee).get(url)
+    as_agent = api.as_(world.agent).get(url)
+    listed = api.as_(world.employee).get(f"/api/v1/tickets/{ticket.ref}").json["attachments"]
+
+    assert as_requester.status_code == 404
+    assert as_agent.status_code == 200
+    assert as_agent.data == b"hemmelig\n"
+    assert listed == []
+
+
+def test_first_line_agent_and_manager_see_their_municipalitys_tickets_only(api, world) -> None:
+    gran = make_ticket(world.employee)
+    lunner = make_ticket(world.lun_employee)
+
+    for user, expected in [(world.agent, gran), (world.manager, gran), (world.lun_agent, lunner),
+                           (world.lun_manager, lunner)]:
+        listing = api.as_(user).get("/api/v1/tickets").json["items"]
+        assert [t["ref"] for t in listing] == [expected.ref], user.email
+
+
+def test_second_line_sees_tickets_that_are_or_were_pooled(api, world) -> None:
+    never = make_ticket(world.employee, subject="Aldri eskalert")
+    now_pooled = make_ticket(world.employee, subject="Eskalert")
+    was_pooled = make_ticket(world.lun_employee, subject="Sendt tilbake")
+    services.escalate(now_pooled.ref, note="Opp", actor=world.agent)
+    services.escalate(was_pooled.ref, note="Opp", actor=world.lun_agent)
+    services.send_back(was_pooled.ref, note="Ned", actor=world.second)
+
+    listing = api.as_(world.second).get("/api/v1/tickets").json["items"]
+
+    assert sorted(t["ref"] for t in listing) == sorted([now_pooled.ref, was_pooled.ref])
+    assert api.as_(world.second).get(f"/api/v1/tickets/{never.ref}").status_code == 404
+    assert api.as_(world.second).get(f"/api/v1/tickets/{was_pooled.ref}").status_code == 200
+
+
+def test_admin_sees_all(api, world) -> None:
+    refs = {make_ticket(u).ref for u in (world.employee, world.lun_employee, world.employee2)}
+
+    listing = api.as_(world.admin).get("/api/v1/tickets").json["items"]
+
+    assert {t["ref"] for t in listing} == refs
+
+
+def test_hidden_tickets_are_not_counted_in_queues_or_found_by_text(api, world) -> None:
+    make_ticket(world.lun_employee, subject="Hemmelig lunnersak")
+
+    assert api.as_(world.agent).get("/api/v1/tickets?q=lunnersak").json["items"] == []
+    assert api.as_(world.agent).get("/api/v1/tickets?municipality=LUN").json["items"] == []
