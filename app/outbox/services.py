@@ -294,13 +294,17 @@ class _EmailTransport:
             self.connection = self._connect()
         try:
             self.connection.send(message, envelope_from=_envelope_sender())
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except smtplib.SMTPServerDisconnected as exc:
             self.connection = None
             self.down = True
             raise TransientError(f"SMTP connection lost: {exc}") from exc
-        except smtplib.SMTPException:
+        except smtplib.SMTPException:  # the server answered: refused sender, recipient or data
             self._close()
             raise
+        except OSError as exc:  # reset, timeout (smtplib's exceptions are OSErrors too: above)
+            self.connection = None
+            self.down = True
+            raise TransientError(f"SMTP connection lost: {exc}") from exc
 
 
 def _envelope_sender() -> str:

@@ -55,7 +55,7 @@ class SmtpServer:
 def smtp_server(app: Flask) -> Iterator[SmtpServer]:
     """An SMTP server the app's MAIL_SERVER/MAIL_PORT point at, not yet started."""
     server = SmtpServer(free_port())
-    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "SAMDESK_SMTP_TIMEOUT")}
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "SAMDESK_SMTP_TIMEOUT")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, SAMDESK_SMTP_TIMEOUT=5)
     yield server
     server.stop()
