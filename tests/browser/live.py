@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -29,6 +30,7 @@ def chromium_path() -> str | None:
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1 until the block ends; yields the base URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
