@@ -125,7 +125,8 @@ def poll_command(limit: int) -> None:
             sys.exit(EX_CONFIG)
         typ, data = conn.uid("SEARCH", "ALL")  # type: ignore[arg-type]
         uids = data[0].split() if typ == "OK" and data and data[0] else []
-        can_move = "MOVE" in conn.capabilities
+        typ, caps = conn.capability()
+        can_move = typ == "OK" and b"MOVE" in b" ".join(c for c in caps if isinstance(c, bytes)).split()
         copied = False
         for uid in uids[:limit]:
             typ, fetched = conn.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
