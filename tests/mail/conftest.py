@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskCliRunner
 
 from tests.outbox.conftest import smtp, smtp_server  # noqa: F401 - shared fixtures
+from tests.web.conftest import app_csrf, as_user, browser  # noqa: F401 - page fixtures
 
 
 @dataclass
