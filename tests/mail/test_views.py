@@ -11,7 +11,6 @@ from app.outbox.models import OutboxMessage, OutboxStatus
 from app.tickets.models import Ticket
 from tests.factories import make_ticket
 from tests.mail.conftest import mail
-from tests.web.conftest import app_csrf, as_user, browser  # noqa: F401 - shared page fixtures
 
 
 def _quarantine(app, ingest, subject: str = "Hei") -> int:  # type: ignore[no-untyped-def]
