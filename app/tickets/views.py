@@ -20,7 +20,17 @@ from app.accounts import queries as accounts
 from app.db import utcnow
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.tickets import forms, policy, queries, services, storage
-from app.tickets.models import Channel, Priority, QueueKind, Status, Ticket
+from app.tickets.models import (
+    CATEGORY_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    Channel,
+    EventKind,
+    Priority,
+    QueueKind,
+    Status,
+    Ticket,
+)
 from app.web import put_error
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
@@ -133,6 +143,20 @@ def _allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
     }
 
 
+def _history_labels() -> dict[str, dict[str, str]]:
+    """How the history shows an event's before and after: labels instead of stored values."""
+    statuses = {k.value: str(v) for k, v in STATUS_LABELS.items()}
+    queues = {q.slug: q.name for q in queries.all_queues()}
+    by_kind = {
+        EventKind.STATUS_CHANGED: statuses, EventKind.REOPENED: statuses,
+        EventKind.PRIORITY_CHANGED: {k.value: str(v) for k, v in PRIORITY_LABELS.items()},
+        EventKind.CATEGORY_CHANGED: {k: str(v) for k, v in CATEGORY_LABELS.items()},
+        EventKind.CREATED: queues, EventKind.ESCALATED: queues, EventKind.SENT_BACK: queues,
+        EventKind.MOVED: queues,
+    }
+    return {kind.value: labels for kind, labels in by_kind.items()}
+
+
 def _render_case(
     ref: str, *, failed: tuple[str, FlaskForm] | None = None, page_error: str | None = None,
     status: int = 200,
@@ -146,7 +170,7 @@ def _render_case(
     return render_template(
         "tickets/ticket.html", d=detail, t=ticket, f=case_forms, can=_allowed(user, ticket),
         reopen_until=ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"]),
-        page_error=page_error, failed=failed[0] if failed else None,
+        page_error=page_error, failed=failed[0] if failed else None, labels=_history_labels(),
     ), status
 
 

@@ -454,3 +454,77 @@ def test_admin_reads_the_access_log_of_a_case(as_user: Any, world: World) -> Non
     page = as_user(world.admin).get(f"/admin/tilgangslogg?sak={ticket.ref}")
     assert page.status_code == 200
     assert world.agent.email in page.text
+
+
+def test_agent_changes_status_priority_and_assignee_from_the_case_page(as_user: Any, world: World) -> None:
+    ticket = factories.make_ticket(world.employee)
+    browser = as_user(world.agent)
+    case = f"/saker/{ticket.ref}"
+    assert browser.submit(case, f"{case}/tildel", {"assign-assignee": world.agent2.email}, prefix="assign").status_code == 302
+    assert browser.submit(case, f"{case}/prioritet", {"priority-priority": "critical"}, prefix="priority").status_code == 302
+    assert browser.submit(case, f"{case}/status", {"status-status": "waiting", "status-note": "Venter på bruker"},
+                          prefix="status").status_code == 302
+    db.session.expire_all()
+    after = queries.get_by_ref(ticket.ref)
+    assert after is not None and after.assignee_id == world.agent2.id
+    assert after.priority.value == "critical" and after.status is Status.WAITING
+    assert _events(ticket.id)[-3:] == [EventKind.ASSIGNED, EventKind.PRIORITY_CHANGED, EventKind.STATUS_CHANGED]
+    page = browser.get(case)
+    assert "Venter på bruker" in page.text
+
+
+def test_assigning_someone_who_cannot_work_the_queue_is_refused_at_the_field(as_user: Any, world: World) -> None:
+    ticket = factories.make_ticket(world.employee)
+    response = as_user(world.agent).submit(f"/saker/{ticket.ref}", f"/saker/{ticket.ref}/tildel",
+                                           {"assign-assignee": world.lun_agent.email}, prefix="assign")
+    assert response.status_code == 400
+    assert 'id="assign-assignee-error"' in response.text
+    db.session.expire_all()
+    assert queries.get_by_ref(ticket.ref).assignee_id is None  # type: ignore[union-attr]
+
+
+def test_second_line_sends_a_case_back_with_a_note(as_user: Any, world: World) -> None:
+    from app.tickets import services
+
+    ticket = factories.make_ticket(world.employee)
+    services.escalate(ticket.ref, note="Til andrelinjen", actor=world.agent)
+    response = as_user(world.second).submit(f"/saker/{ticket.ref}", f"/saker/{ticket.ref}/send-tilbake",
+                                            {"send_back-note": "Dette er brukerstøtte i kommunen."}, prefix="send_back")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert queries.get_by_ref(ticket.ref).queue.slug == "gran-forstelinje"  # type: ignore[union-attr]
+    assert _events(ticket.id)[-1] is EventKind.SENT_BACK
+
+
+def test_agent_adds_a_file_to_a_case(as_user: Any, world: World) -> None:
+    ticket = factories.make_ticket(world.employee)
+    response = as_user(world.agent).submit(f"/saker/{ticket.ref}", f"/saker/{ticket.ref}/vedlegg",
+                                           {"attach-files": (io.BytesIO(PNG), "logg.png")}, prefix="attach",
+                                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert _events(ticket.id)[-1] is EventKind.ATTACHMENT_ADDED
+
+
+def test_manager_reads_a_case_but_gets_no_action_forms(as_user: Any, world: World) -> None:
+    ticket = factories.make_ticket(world.employee)
+    page = as_user(world.manager).get(f"/saker/{ticket.ref}")
+    assert page.status_code == 200 and ticket.subject in page.text
+    assert "/ta\"" not in page.text and "/eskaler" not in page.text and "/notat" not in page.text
+
+
+def test_admin_navigation_links_to_mail_and_outbox_pages_when_they_exist(app: Flask, as_user: Any, world: World) -> None:
+    page = as_user(world.admin).get("/admin/")
+    for endpoint, path in (("mail.quarantine", "/admin/e-post/karantene"), ("outbox.dead_letters", "/admin/utboks/")):
+        if endpoint in app.view_functions:
+            assert f'href="{path}"' in page.text
+
+
+def test_access_log_is_for_administrators_only(as_user: Any, world: World) -> None:
+    ticket = factories.make_ticket(world.employee)
+    assert as_user(world.agent).get(f"/admin/tilgangslogg?sak={ticket.ref}").status_code == 403
+
+
+def test_case_page_speaks_english_when_asked(as_user: Any, world: World) -> None:
+    ticket = factories.make_ticket(world.employee)
+    page = as_user(world.employee).get(f"/saker/{ticket.ref}?lang=en")
+    assert '<html lang="en"' in page.text and "Conversation" in page.text and "Samtale" not in page.text
