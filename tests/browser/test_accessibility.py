@@ -78,3 +78,15 @@ def test_forms_with_errors_have_no_serious_accessibility_violations(open_session
     session.page.get_by_role("button", name="Send inn saken").click()
     result = AXE.run(session.page, options=AXE_OPTIONS)
     assert [v["id"] for v in result.response["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+@pytest.mark.parametrize("role", ["employee", "first_line", "second_line", "admin"])
+def test_main_pages_fit_a_phone_without_sideways_scrolling(open_session: Any, world: World, role: str) -> None:
+    from tests.browser.live import PHONE
+
+    email, paths = _pages(world, role)
+    session = open_session(PHONE)
+    session.login(email)
+    for path in paths:
+        session.goto(path)
+        assert session.wider_than_window() == [], path
