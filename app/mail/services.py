@@ -3,15 +3,14 @@ a message lost. `mail ingest`, `mail poll` and the quarantine pages call these.
 
 The order of decisions, for one message:
 
-1. Same bytes already held in the quarantine: the same quarantine id again.
-2. Unparseable: into the quarantine with its raw bytes.
-3. Seen before (same Message-ID, or the same bytes without one): the same answer, no change.
-4. Bounce: recorded on the ticket whose notification bounced; auto-reply: ignored. Neither
+1. Unparseable: into the quarantine with its raw bytes (the same bytes again: the same id).
+2. Seen before (same Message-ID, or the same bytes without one): the same answer, no change.
+3. Bounce: recorded on the ticket whose notification bounced; auto-reply: ignored. Neither
    creates a ticket or gets an answer.
-5. Over the per-sender rate limit: into the quarantine.
-6. Sender to user (known user, new employee contact of a municipality's domain, else triage or
+4. Over the per-sender rate limit: into the quarantine.
+5. Sender to user (known user, new employee contact of a municipality's domain, else triage or
    refusal by SAMDESK_MAIL_UNKNOWN_SENDER).
-7. Thread: [REF] in the subject, then In-Reply-To/References against Message-IDs we sent or
+6. Thread: [REF] in the subject, then In-Reply-To/References against Message-IDs we sent or
    received; only onto a ticket the sender may see. A reply gets its quoted history trimmed.
 """
 
@@ -77,11 +76,10 @@ class IngestResult:
 def ingest(raw: bytes) -> IngestResult:
     """Take in one raw message. Database errors propagate (the caller answers "try later");
     everything else about the message ends in a ticket, an ignored row or the quarantine."""
-    digest = hashlib.sha256(raw).hexdigest()
-    held = _held_quarantine(digest)
-    if held is not None:
-        return IngestResult("quarantined", quarantine_id=held.id, duplicate=True)
-    return _ingest(raw, digest)
+    # A message held in the quarantine and delivered again is held again under the same id (see
+    # _quarantine); one that now goes through is taken in, and its held copy is released by
+    # retry_quarantined as a duplicate.
+    return _ingest(raw, hashlib.sha256(raw).hexdigest())
 
 
 def _ingest(raw: bytes, digest: str, *, count_rate: bool = True) -> IngestResult:
