@@ -3,6 +3,9 @@ trimming, duplicates, the quarantine, noise that never makes a case, and the rat
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 import sqlalchemy as sa
 import time_machine
 
@@ -370,3 +373,53 @@ def test_latin1_mail_with_encoded_subject_keeps_its_norwegian_letters(world, ing
 def test_empty_standard_input_exits_66(runner) -> None:
     result = runner.invoke(args=["mail", "ingest"], input=b"")
     assert result.exit_code == 66
+
+
+def test_database_unavailable_exits_75_so_the_mail_server_tries_again(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.outbox.conftest import free_port
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql+psycopg://nobody:x@127.0.0.1:{free_port()}/none",
+        "SAMDESK_INSTANCE_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "mail", "ingest"],
+        input=mail().as_bytes(), capture_output=True, env=env, timeout=120, check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+    assert result.returncode == 75, result.stderr.decode()[-2000:]
+    assert b"try again later" in result.stderr
+    assert result.stdout == b""
+
+
+@pytest.mark.postgres_only
+def test_the_same_mail_delivered_twice_at_once_makes_one_case(app, world) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a race needs PostgreSQL")
+    from app.mail import services as intake
+
+    raw = mail(subject="Samtidig").as_bytes()
+    barrier = threading.Barrier(2)
+    refs: list[str | None] = []
+
+    def deliver() -> None:
+        with app.app_context():
+            barrier.wait()
+            refs.append(intake.ingest(raw).ref)
+            db.session.remove()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(refs) == 2 and refs[0] == refs[1] and refs[0]
+    assert _count(Ticket) == 1
