@@ -346,6 +346,12 @@ def workspace() -> Any:
     form = forms.FilterForm(request.args)
     if "queue" not in request.args and queues:
         form.queue.data = queues[0].slug
+    current = next((q for q in queues if q.slug == form.queue.data), None)
+    if current is not None:
+        form.assignee.choices = [
+            *form.assignee.choices,  # type: ignore[list-item]
+            *((u.email, u.display_name) for u in accounts.agents_for_queue(current.kind.value, current.municipality_id)),
+        ]
     if not form.status.data and "status" not in request.args:
         form.status.data = [s.value for s in (Status.NEW, Status.OPEN, Status.WAITING)]
     page, status = None, 200
@@ -361,7 +367,6 @@ def workspace() -> Any:
             status = 400
     else:
         status = 400
-    current = next((q for q in queues if q.slug == form.queue.data), None)
     args: dict[str, Any] = {k: request.args.getlist(k) for k in request.args if k != "cursor"}
     next_url = None
     if page is not None and page.next_cursor:

@@ -528,3 +528,14 @@ def test_case_page_speaks_english_when_asked(as_user: Any, world: World) -> None
     ticket = factories.make_ticket(world.employee)
     page = as_user(world.employee).get(f"/saker/{ticket.ref}?lang=en")
     assert '<html lang="en"' in page.text and "Conversation" in page.text and "Samtale" not in page.text
+
+
+def test_workspace_filters_by_a_named_assignee(as_user: Any, world: World) -> None:
+    from app.tickets import services
+
+    taken = factories.make_ticket(world.employee, subject="Tatt av kollega")
+    factories.make_ticket(world.employee, subject="Ikke tatt")
+    services.claim(taken.ref, actor=world.agent2)
+    page = as_user(world.agent).get(f"/arbeid?queue=gran-forstelinje&assignee={world.agent2.email}")
+    assert page.status_code == 200
+    assert "Tatt av kollega" in page.text and "Ikke tatt" not in page.text
