@@ -16,6 +16,7 @@ The order of decisions, for one message:
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import logging
 import mimetypes
@@ -165,6 +166,10 @@ def _take_in(digest: str, parsed: ParsedMail, *, count_rate: bool = True) -> Ing
         db.session.flush()
         return IngestResult(record.outcome.value)
 
+    if sender == _own_address():  # our own mail come back: never a case, never an answer
+        db.session.add(record)
+        db.session.flush()
+        return IngestResult(record.outcome.value)
     if count_rate:
         _check_rate(sender)
     user = accounts.contact_for_email(sender, parsed.from_name) if parsed.from_address else None
@@ -205,6 +210,10 @@ def _take_in(digest: str, parsed: ParsedMail, *, count_rate: bool = True) -> Ing
     db.session.add(record)
     db.session.flush()
     return IngestResult(record.outcome.value, ref=ticket.ref)
+
+
+def _own_address() -> str:
+    return email.utils.parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].lower()
 
 
 def _check_rate(sender: str) -> None:
@@ -259,6 +268,11 @@ def _thread(parsed: ParsedMail, user: User) -> Ticket | None:
     """The ticket this mail answers, if the sender may see it (locked for the reply)."""
     refs = [m.upper() for m in SUBJECT_REF_RE.findall(parsed.subject)]
     ids = list(dict.fromkeys(parsed.in_reply_to + list(reversed(parsed.references))))
+    domain = re.escape(current_app.config["SAMDESK_MAIL_DOMAIN"].lower())
+    for message_id in ids:  # our thread roots (notify.thread_root): <gra-1042.sak@domain>
+        root = re.fullmatch(rf"<([a-z]{{2,8}}-\d{{1,12}})\.sak@{domain}>", message_id.lower())
+        if root:
+            refs.append(root.group(1).upper())
     if ids:
         ticket_id = outbox.ticket_for_message_ids(ids)
         if ticket_id is None:

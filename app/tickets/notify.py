@@ -31,10 +31,19 @@ def _thread_headers(ticket: Ticket, reply_to_message_id: str | None) -> dict[str
         "X-Auto-Response-Suppress": "All",
         "X-Samdesk-Ticket": ticket.ref,
     }
+    # Every mail about a case refers to one thread root, so mail clients keep them together and
+    # an answer to any of them threads back even without the reference in the subject.
+    references = [thread_root(ticket)]
     if reply_to_message_id:
         headers["In-Reply-To"] = reply_to_message_id
-        headers["References"] = reply_to_message_id
+        references.insert(0, reply_to_message_id)
+    headers["References"] = " ".join(references)
     return headers
+
+
+def thread_root(ticket: Ticket) -> str:
+    """The Message-ID that stands for the case's thread (never sent as a mail of its own)."""
+    return f"<{ticket.ref.lower()}.sak@{current_app.config['SAMDESK_MAIL_DOMAIN']}>"
 
 
 def _send(

@@ -133,6 +133,22 @@ def test_reply_to_our_notification_threads_by_in_reply_to_without_a_reference(wo
     assert _messages(ticket)[-1].body == "Her er skjermbildet."
 
 
+def test_answer_to_any_notification_threads_by_the_cases_thread_root(world, ingest) -> None:
+    ticket = make_ticket(world.employee)
+    root = _outbox()[0].headers["References"]
+
+    result = ingest(mail(subject="Re: svar", body="Fortsatt feil.", headers={"References": f"<x@elsewhere.example> {root}"}))
+
+    assert result.last_line == ticket.ref
+
+
+def test_our_own_mail_coming_back_makes_no_case_and_no_answer(world, ingest) -> None:
+    result = ingest(mail(sender="Samdesk <samdesk@samdesk.example>", subject="Nytt svar på saken din"))
+
+    assert result.exit_code == 0 and result.stdout.strip() == ""
+    assert _count(Ticket) == 0 and _count(OutboxMessage) == 0
+
+
 def test_follow_up_to_a_received_mail_threads_by_references(world, ingest) -> None:
     first = mail(subject="Skriveren", body="Skriveren virker ikke.")
     ref = ingest(first).last_line

@@ -65,7 +65,9 @@ def test_agent_reply_is_not_marked_automatic_and_threads_to_the_requesters_mail(
 
     receipt, answer = smtp.inbox.messages
     assert receipt["In-Reply-To"] == "<orig@gran.kommune.example>"
-    assert receipt["References"] == "<orig@gran.kommune.example>"
+    root = f"<{ticket.ref.lower()}.sak@samdesk.example>"
+    assert receipt["References"] == f"<orig@gran.kommune.example> {root}"
+    assert answer["References"] == root
     assert answer["Auto-Submitted"] is None
     assert "Bytt tonerkassett." in answer.get_body(("plain",)).get_content()
     assert f"[{ticket.ref}]" in answer["Subject"]
