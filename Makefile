@@ -26,7 +26,7 @@ venv-dev: $(VENV)/.installed-dev
 
 translations: venv
 	@for dir in app/translations $$(ls -d app/*/translations 2>/dev/null); do \
-	  [ -d $$dir/nb ] && $(BIN)/pybabel compile --use-fuzzy -q -d $$dir || true; done
+	  [ -d $$dir/nb ] && $(BIN)/pybabel -q compile --use-fuzzy -d $$dir; done
 
 extract: venv
 	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o /tmp/samdesk-messages.pot app

@@ -82,10 +82,21 @@ def update(domain: str) -> Path:
         previous = old.get(msgid)
         new.add(msgid, previous.string if previous else "", locations=locations,
                 flags=previous.flags if previous else ())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        write_po(fh, new, width=100, sort_output=True)
+    _write(path, new)
     return path
+
+
+def _write(path: Path, catalogue: Catalog) -> None:
+    """Write to a temporary file, then rename: a failure never leaves half a catalogue."""
+    import io
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    write_po(buffer, catalogue, width=100, sort_output=True)
+    tmp = path.with_suffix(f".po.tmp{os.getpid()}")
+    tmp.write_bytes(buffer.getvalue())
+    os.replace(tmp, path)
 
 
 def add(domain: str, json_path: str) -> int:
@@ -101,8 +112,7 @@ def add(domain: str, json_path: str) -> int:
             message.string = msgstr
             message.flags.discard("fuzzy")
             filled += 1
-    with path.open("wb") as fh:
-        write_po(fh, catalogue, width=100, sort_output=True)
+    _write(path, catalogue)
     return filled
 
 

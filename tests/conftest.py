@@ -56,6 +56,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = FreshClient
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -85,6 +86,21 @@ def _empty_tables() -> None:
 def _clean_database(app: Flask) -> Iterator[None]:
     yield
     _empty_tables()
+
+
+class FreshClient(FlaskClient):
+    """The test client, with ``g`` emptied before every request.
+
+    The session's ``app`` fixture keeps one app context pushed so that tests can call services
+    directly, and a request reuses the app context it finds; without this, ``g`` (the API user,
+    Flask-WTF's CSRF token, Flask-Login's user) would leak from one request into the next."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        for name in list(vars(g)):
+            delattr(g, name)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
