@@ -100,7 +100,23 @@ def hash_token(raw: str) -> str:
 def user_for_token(raw: str) -> User | None:
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    # Every API request runs this: one SELECT for the token, its user, their roles and
+    # municipality, without the municipality's domains and phones (docs/performance.md).
+    from sqlalchemy.orm import joinedload, lazyload
+
+    stmt = (
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(raw))
+        .options(
+            joinedload(ApiToken.user).options(
+                joinedload(User.role_rows),
+                joinedload(User.municipality).options(
+                    lazyload(Municipality.domains), lazyload(Municipality.phones)
+                ),
+            )
+        )
+    )
+    token = db.session.scalars(stmt).unique().one_or_none()
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():

@@ -71,8 +71,17 @@ def queue_by_slug(slug: str) -> Queue | None:
 
 
 def first_line_queue(municipality_id: int) -> Queue:
+    from sqlalchemy.orm import joinedload, lazyload
+
+    from app.accounts.models import Municipality
+
     queue = db.session.scalars(
         sa.select(Queue)
+        .options(  # one SELECT on every new ticket (docs/performance.md)
+            joinedload(Queue.municipality).options(
+                lazyload(Municipality.domains), lazyload(Municipality.phones)
+            )
+        )
         .where(
             Queue.kind == QueueKind.FIRST_LINE,
             Queue.municipality_id == municipality_id,
@@ -185,19 +194,35 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 def list_tickets(
     user: User, filters: TicketFilter, *, cursor: str | None = None, limit: int = 25
 ) -> Page:
-    """One page of tickets the user may see, newest first by default, paged by key."""
+    """One page of tickets the user may see, newest first by default, paged by key.
+
+    One SELECT for the page whatever the number of tickets: it walks an index on (queue or
+    visibility column, created_at, id) from the cursor and stops after ``limit + 1`` rows. The
+    people, queue and municipality a list shows are joined in; what a list never shows (roles,
+    a municipality's domains and phones) is not loaded. See docs/performance.md.
+    """
+    from sqlalchemy.orm import joinedload, lazyload
+
     from app.accounts import queries as accounts
+    from app.accounts.models import Municipality
 
     if filters.sort not in SORTS:
         raise Invalid("sort", _l("Sort by one of: %(sorts)s.", sorts=", ".join(SORTS)))
     limit = max(1, min(limit, MAX_LIMIT))
     column, descending = SORTS[filters.sort]
-    stmt = sa.select(Ticket).where(policy.visible_to(user))
+    people = (lazyload(User.role_rows), lazyload(User.municipality))
+    places = (lazyload(Municipality.domains), lazyload(Municipality.phones))
+    stmt = sa.select(Ticket).where(policy.visible_to(user)).options(
+        joinedload(Ticket.requester).options(*people),
+        joinedload(Ticket.assignee).options(*people),
+        joinedload(Ticket.municipality).options(*places),
+        joinedload(Ticket.queue).joinedload(Queue.municipality).options(*places),
+    )
     if filters.queue:
-        queue = queue_by_slug(filters.queue)
-        if queue is None:
+        queue_id = db.session.scalar(sa.select(Queue.id).where(Queue.slug == filters.queue))
+        if queue_id is None:
             raise Invalid("queue", _l("There is no queue %(slug)s.", slug=filters.queue))
-        stmt = stmt.where(Ticket.queue_id == queue.id)
+        stmt = stmt.where(Ticket.queue_id == queue_id)
     if filters.status:
         stmt = stmt.where(Ticket.status.in_(filters.status))
     if filters.priority:
