@@ -61,6 +61,9 @@ def ingest_command() -> None:
     if not raw.strip():
         click.echo("no message on standard input", err=True)
         sys.exit(EX_NOINPUT)
+    if len(raw) > MAX_MESSAGE_BYTES:  # the mail server bounces it, so the sender is told
+        click.echo(f"message larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB refused", err=True)
+        sys.exit(EX_DATAERR)
     try:
         result = services.ingest(raw)
     except _TEMPORARY as exc:
