@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.mail.models import InboundMail
 from app.outbox.models import OutboxMessage
 from app.tickets.models import Attachment, Message, Ticket
 from app.tickets.storage import clean_filename
@@ -58,6 +59,8 @@ def test_corpus_message_is_taken_in_as_expected(ingest, folder: str, name: str, 
 
     assert result.exit_code == 0, result.output
     tickets = db.session.scalars(sa.select(Ticket)).all()
+    (received,) = db.session.scalars(sa.select(InboundMail)).all()
+    assert received.outcome.value == {"ticket": "created"}.get(expected["kind"], expected["kind"])
     if expected["kind"] != "ticket":
         assert tickets == [], f"a {expected['kind']} made a case"
         assert not re.search(r"[A-Z]{2,8}-\d+", result.stdout)
