@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 import phonenumbers
@@ -40,9 +41,17 @@ def _hasher() -> PasswordHasher:
 def clean_email(email: str, field: str = "email") -> str:
     try:
         info = validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
+    except (EmailNotValidError, UnicodeError) as exc:  # a lone surrogate cannot even be encoded
         raise Invalid(field, _l("Enter a valid email address.")) from exc
     return info.normalized.lower()
+
+
+def clean_name(value: str | None, limit: int = 200) -> str:
+    """One line of text for a name: NFC, no control characters or lone surrogates, single spaces."""
+    value = unicodedata.normalize("NFC", "".join(
+        ch for ch in (value or "") if unicodedata.category(ch) not in ("Cc", "Cs")
+    ))
+    return " ".join(value.split())[:limit]
 
 
 def clean_phone(number: str, field: str = "phone") -> str:
@@ -71,11 +80,12 @@ def create_municipality(
     code = code.strip().upper()
     if not CODE_RE.match(code):
         raise Invalid("code", _l("The code must be 2 to 6 letters A-Z, like GRA."))
-    if not name.strip():
+    name = clean_name(name, 80)
+    if not name:
         raise Invalid("name", _l("Give the municipality a name."))
     if queries.municipality_by_code(code) is not None:
         raise Conflict(_l("A municipality with code %(code)s exists already.", code=code), code="exists")
-    municipality = Municipality(code=code, name=name.strip())
+    municipality = Municipality(code=code, name=name)
     db.session.add(municipality)
     for domain in domains:
         _add_domain(municipality, domain)
@@ -104,9 +114,9 @@ def update_municipality(
     if municipality is None:
         raise NotFound()
     if name is not None:
-        if not name.strip():
+        if not clean_name(name, 80):
             raise Invalid("name", _l("Give the municipality a name."))
-        municipality.name = name.strip()
+        municipality.name = clean_name(name, 80)
     if domains is not None:
         municipality.domains.clear()
         db.session.flush()
@@ -130,7 +140,7 @@ def create_user(
     email = clean_email(email)
     if queries.user_by_email(email) is not None:
         raise Conflict(_l("A user with the address %(email)s exists already.", email=email), code="exists")
-    user = User(email=email, name=name.strip() or email, locale=_clean_locale(locale))
+    user = User(email=email, name=clean_name(name) or email, locale=_clean_locale(locale))
     _set_municipality(user, municipality_code)
     if phone:
         user.phone = clean_phone(phone)
@@ -189,7 +199,7 @@ def update_user(
     if user is None or user.is_system:
         raise NotFound()
     if name is not None:
-        user.name = name.strip() or user.email
+        user.name = clean_name(name) or user.email
     if municipality_code or clear_municipality:
         _set_municipality(user, None if clear_municipality else municipality_code)
     if roles is not None:
@@ -275,7 +285,7 @@ def contact_for_email(address: str, display_name: str | None = None) -> User | N
     municipality = queries.municipality_for_domain(domain)
     if municipality is None:
         return None
-    user = User(email=email, name=(display_name or "").strip()[:200] or email)
+    user = User(email=email, name=clean_name(display_name) or email)
     user.municipality = municipality
     user.municipality_id = municipality.id
     user.role_rows.append(UserRole(role=Role.EMPLOYEE))
@@ -290,7 +300,7 @@ def external_contact(address: str, display_name: str | None = None) -> User:
     email = address.strip().lower()
     user = queries.user_by_email(email)
     if user is None:
-        user = User(email=email, name=(display_name or "").strip()[:200] or email)
+        user = User(email=email, name=clean_name(display_name) or email)
         db.session.add(user)
         db.session.flush()
     return user
@@ -300,14 +310,16 @@ def external_contact(address: str, display_name: str | None = None) -> User:
 def system_user() -> User:
     """The user that cron jobs and intake act as."""
     user = queries.user_by_email(queries.SYSTEM_EMAIL)
-    if user is None:
-        user = User(email=queries.SYSTEM_EMAIL, name="Samdesk", is_system=True)
-        db.session.add(user)
-        try:
-            with db.session.begin_nested():
-                db.session.flush()
-        except sa.exc.IntegrityError:
-            found = queries.user_by_email(queries.SYSTEM_EMAIL)
-            assert found is not None
-            return found
+    if user is not None:
+        return user
+    # Two cron runs may get here at once: the loser's INSERT fails inside its own savepoint
+    # (begin_nested flushes what is pending *before* the savepoint, so add inside it).
+    try:
+        with db.session.begin_nested():
+            user = User(email=queries.SYSTEM_EMAIL, name="Samdesk", is_system=True)
+            db.session.add(user)
+    except sa.exc.IntegrityError:
+        found = queries.user_by_email(queries.SYSTEM_EMAIL)
+        assert found is not None
+        return found
     return user

@@ -178,7 +178,7 @@ class PriorityIn(Schema):
 
 class UploadIn(Schema):
     file = File(required=True)  # type: ignore[no-untyped-call]
-    message_id = Integer(load_default=None, allow_none=True)
+    message_id = Integer(load_default=None, allow_none=True, validate=Range(min=1, max=queries.MAX_ID))
 
 
 class AccessLogOut(Schema):

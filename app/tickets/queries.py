@@ -40,6 +40,7 @@ SORTS = {
     "updated": (Ticket.updated_at, False),
 }
 MAX_LIMIT = 100
+MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id from outside cannot exist
 
 
 def get_visible(ref: str, user: User, *, lock: bool = False) -> Ticket:
@@ -324,6 +325,8 @@ def detail(ticket: Ticket, user: User) -> TicketDetail:
 
 
 def attachment_for(ticket: Ticket, attachment_id: int, user: User) -> Attachment:
+    if not 0 < attachment_id <= MAX_ID:
+        raise NotFound()
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != ticket.id:
         raise NotFound()
