@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskCliRunner
 
+from tests.conftest import CORPUS
 from tests.outbox.conftest import smtp, smtp_server  # noqa: F401 - shared fixtures
 from tests.web.conftest import app_csrf, as_user, browser  # noqa: F401 - page fixtures
 
@@ -56,3 +60,16 @@ def mail(
         msg[name] = value
     msg.set_content(body)
     return msg
+
+
+def corpus_cases(*folders: str) -> list[tuple[str, str, dict]]:
+    """(folder, file name, expectations) for every entry of the folders' expected.json, read at
+    collection time; each test then calls corpus_dir("email") to skip or fail when it is absent."""
+    root = Path(os.environ.get("SAMDESK_CORPUS", CORPUS)) / "email"
+    cases = []
+    for folder in folders:
+        expected = root / folder / "expected.json"
+        if expected.is_file():
+            for name, entry in json.loads(expected.read_text(encoding="utf-8")).items():
+                cases.append((folder, name, entry))
+    return cases

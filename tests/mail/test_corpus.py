@@ -4,11 +4,8 @@ auto-reply or a bounce (which make no case and get no answer)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +16,7 @@ from app.outbox.models import OutboxMessage
 from app.tickets.models import Attachment, Message, Ticket
 from app.tickets.storage import clean_filename
 from tests import factories
-from tests.conftest import CORPUS
+from tests.mail.conftest import corpus_cases
 
 MAIL_FOLDERS = (
     "zammad", "otrs", "otobo", "rt", "django-helpdesk", "sisimai", "bounceparser", "ruby-mail",
@@ -27,14 +24,7 @@ MAIL_FOLDERS = (
 
 
 def _cases() -> list[tuple[str, str, dict]]:
-    root = Path(os.environ.get("SAMDESK_CORPUS", CORPUS)) / "email"
-    cases = []
-    for folder in MAIL_FOLDERS:
-        expected = root / folder / "expected.json"
-        if expected.is_file():
-            for name, entry in json.loads(expected.read_text(encoding="utf-8")).items():
-                cases.append((folder, name, entry))
-    return cases
+    return corpus_cases(*MAIL_FOLDERS)
 
 
 def _norm(text: str) -> str:

@@ -3,27 +3,16 @@ signatures, checked against the reply-parser folders of the corpus and Norwegian
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pytest
 
 from app.mail.reply import extract_reply, split_thread
-from tests.conftest import CORPUS
+from tests.mail.conftest import corpus_cases
 
 FOLDERS = ("reply-github", "reply-mail-parser-reply")
 
 
 def _cases() -> list[tuple[str, str, dict]]:
-    root = Path(os.environ.get("SAMDESK_CORPUS", CORPUS)) / "email"
-    cases = []
-    for folder in FOLDERS:
-        expected = root / folder / "expected.json"
-        if expected.is_file():
-            for name, entry in json.loads(expected.read_text(encoding="utf-8")).items():
-                cases.append((folder, name, entry))
-    return cases
+    return corpus_cases(*FOLDERS)
 
 
 def _norm(text: str) -> str:
