@@ -91,28 +91,29 @@ def _ingest(raw: bytes, digest: str, *, count_rate: bool = True) -> IngestResult
     except Exception as exc:  # noqa: BLE001 - a parser bug must not lose the message
         log.exception("mail parser failed")
         return _quarantine(raw, digest, reason=f"parser error: {type(exc).__name__}: {exc}")
-    seen = _seen(parsed.message_id, digest)
-    if seen is not None:
-        return IngestResult(seen.outcome.value, ref=seen.ticket_ref, duplicate=True)
-    try:
-        return _take_in(digest, parsed, count_rate=count_rate)
-    except sa.exc.IntegrityError:
-        # The same message delivered twice at once: the other delivery won.
-        db.session.rollback()
+    for attempt in (1, 2):
         seen = _seen(parsed.message_id, digest)
-        if seen is None:
-            raise
-        return IngestResult(seen.outcome.value, ref=seen.ticket_ref, duplicate=True)
-    except RateLimited as exc:
-        return _quarantine(raw, digest, reason=f"rate limit: {exc.message}", parsed=parsed)
-    except DomainError as exc:
-        return _quarantine(raw, digest, reason=f"{exc.code}: {exc.message}", parsed=parsed)
-    except sa.exc.OperationalError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - keep the bytes; an admin retries after the fix
-        log.exception("mail intake failed")
-        db.session.rollback()
-        return _quarantine(raw, digest, reason=f"intake error: {type(exc).__name__}: {exc}", parsed=parsed)
+        if seen is not None:
+            return IngestResult(seen.outcome.value, ref=seen.ticket_ref, duplicate=True)
+        try:
+            return _take_in(digest, parsed, count_rate=count_rate)
+        except sa.exc.IntegrityError as exc:
+            # Another delivery of the same mail won (found by _seen on the second pass), or two
+            # mails from a new sender created the same contact at once (the second pass finds it).
+            db.session.rollback()
+            if attempt == 2:
+                return _quarantine(raw, digest, reason=f"intake error: {exc.orig}", parsed=parsed)
+        except RateLimited as exc:
+            return _quarantine(raw, digest, reason=f"rate limit: {exc.message}", parsed=parsed)
+        except DomainError as exc:
+            return _quarantine(raw, digest, reason=f"{exc.code}: {exc.message}", parsed=parsed)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError):
+            raise  # the database is away: the caller answers "try again later"
+        except Exception as exc:  # noqa: BLE001 - keep the bytes; an admin retries after the fix
+            log.exception("mail intake failed")
+            db.session.rollback()
+            return _quarantine(raw, digest, reason=f"intake error: {type(exc).__name__}: {exc}", parsed=parsed)
+    raise AssertionError("unreachable")
 
 
 def _seen(message_id: str | None, digest: str) -> InboundMail | None:

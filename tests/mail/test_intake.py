@@ -439,3 +439,32 @@ def test_the_same_mail_delivered_twice_at_once_makes_one_case(app, world) -> Non
 
     assert len(refs) == 2 and refs[0] == refs[1] and refs[0]
     assert _count(Ticket) == 1
+
+
+@pytest.mark.postgres_only
+def test_two_mails_from_a_new_sender_at_once_make_two_cases_and_one_contact(app, world) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a race needs PostgreSQL")
+    from app.accounts.models import User
+    from app.mail import services as intake
+
+    raws = [mail(sender="ny.ansatt@gran.kommune.example", subject=f"Sak {n}").as_bytes() for n in range(2)]
+    barrier = threading.Barrier(2)
+    refs: list[str | None] = []
+
+    def deliver(raw: bytes) -> None:
+        with app.app_context():
+            barrier.wait()
+            refs.append(intake.ingest(raw).ref)
+            db.session.remove()
+
+    threads = [threading.Thread(target=deliver, args=(raw,)) for raw in raws]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(refs)) == 2 and all(refs)
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).where(User.email == "ny.ansatt@gran.kommune.example")
+    ) == 1
