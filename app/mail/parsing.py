@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import contextvars
 import email
 import email.header
 import email.utils
@@ -126,7 +127,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-_HINTS: list[str] = []  # charsets the message declares, for raw 8-bit headers (set per parse)
+# Charsets the message being parsed declares, for raw 8-bit headers (set by parse(), per thread).
+_HINTS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("mail_charset_hints", default=())
 
 
 def _unescape_raw(value: str) -> str:
@@ -139,7 +141,7 @@ def _unescape_raw(value: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    for hint in _HINTS:
+    for hint in _HINTS.get():
         label = CHARSET_ALIASES.get(hint, hint)
         if label in ("utf-8", "cp1252"):
             continue
@@ -485,8 +487,8 @@ def parse(raw: bytes) -> ParsedMail:
         raise Unparseable("no headers")
     if not any(k.lower() in ("from", "subject", "message-id", "date", "to", "content-type", "received", "reply-to", "sender", "return-path") for k in msg.keys()):
         raise Unparseable("no mail headers")
-    _HINTS[:] = list(dict.fromkeys(m.lower() for m in re.findall(rb'charset="?([A-Za-z0-9_:.-]+)', raw[:200_000])))
-    _HINTS[:] = [h.decode("ascii", "replace") if isinstance(h, bytes) else h for h in _HINTS]
+    declared = re.findall(rb'charset="?([A-Za-z0-9_:.-]+)', raw[:200_000])
+    _HINTS.set(tuple(dict.fromkeys(c.decode("ascii", "replace").lower() for c in declared)))
     acc = _Walk()
     try:
         _walk(msg, acc)
