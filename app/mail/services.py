@@ -7,7 +7,7 @@ The order of decisions, for one message:
 2. Seen before (same Message-ID, or the same bytes without one): the same answer, no change.
 3. Bounce: recorded on the ticket whose notification bounced; auto-reply: ignored. Neither
    creates a ticket or gets an answer.
-4. Over the per-sender rate limit: into the quarantine.
+4. Over the per-sender rate limit (staff are exempt): into the quarantine.
 5. Sender to user (known user, new employee contact of a municipality's domain, else triage or
    refusal by SAMDESK_MAIL_UNKNOWN_SENDER).
 6. Thread: [REF] in the subject, then In-Reply-To/References against Message-IDs we sent or
@@ -171,9 +171,9 @@ def _take_in(digest: str, parsed: ParsedMail, *, count_rate: bool = True) -> Ing
         db.session.add(record)
         db.session.flush()
         return IngestResult(record.outcome.value)
-    if count_rate:
-        _check_rate(sender)
     user = accounts.contact_for_email(sender, parsed.from_name) if parsed.from_address else None
+    if count_rate and not (user is not None and user.is_staff):  # agents answer many cases by mail
+        _check_rate(sender)
     if user is None:
         if parsed.from_address and current_app.config["SAMDESK_MAIL_UNKNOWN_SENDER"] == "refuse":
             record.outcome = InboundOutcome.REFUSED

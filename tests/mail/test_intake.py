@@ -468,3 +468,16 @@ def test_two_mails_from_a_new_sender_at_once_make_two_cases_and_one_contact(app,
     assert db.session.scalar(
         sa.select(sa.func.count()).select_from(User).where(User.email == "ny.ansatt@gran.kommune.example")
     ) == 1
+
+
+def test_agents_answering_by_mail_are_not_rate_limited(app, world, ingest) -> None:
+    tickets = [make_ticket(world.employee, subject=f"Sak {n}") for n in range(3)]
+    app.config["SAMDESK_MAIL_RATE_LIMIT"] = 1
+    try:
+        results = [
+            ingest(mail(sender=world.agent.email, subject=f"[{t.ref}] Svar", body="Løst.")) for t in tickets
+        ]
+    finally:
+        app.config.pop("SAMDESK_MAIL_RATE_LIMIT")
+
+    assert [r.last_line for r in results] == [t.ref for t in tickets]
