@@ -51,10 +51,10 @@ class Municipality(Base):
     created_at: Mapped[created_at]
 
     domains: Mapped[list[MunicipalityDomain]] = relationship(
-        back_populates="municipality", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="municipality", lazy="select", cascade="all, delete-orphan"
     )
     phones: Mapped[list[MunicipalityPhone]] = relationship(
-        back_populates="municipality", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="municipality", lazy="select", cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:
