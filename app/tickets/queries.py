@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role, User
-from app.db import is_postgres
+from app.db import is_postgres, is_storable
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.tickets import policy
@@ -68,6 +68,8 @@ def get_by_ref(ref: str) -> Ticket | None:
 
 
 def queue_by_slug(slug: str) -> Queue | None:
+    if not is_storable(slug):
+        return None
     return db.session.scalar(sa.select(Queue).where(Queue.slug == slug))
 
 
@@ -99,6 +101,8 @@ def second_line_queue(slug: str | None = None) -> Queue:
     stmt = sa.select(Queue).where(
         Queue.kind == QueueKind.SECOND_LINE, Queue.is_active, Queue.is_triage.is_(False)
     )
+    if slug and not is_storable(slug):
+        raise Invalid("queue", _l("There is no second-line queue."), code="no_queue")
     if slug:
         stmt = stmt.where(Queue.slug == slug)
     queue = db.session.scalars(stmt.order_by(Queue.id)).first()
@@ -167,6 +171,16 @@ class TicketFilter:
     requester_id: int | None = None
     q: str | None = None
     sort: str = "-created"
+
+    def __post_init__(self) -> None:
+        # Pages and the API pass what a person typed; refuse what no database can compare with.
+        for name in ("queue", "municipality", "assignee", "q", "sort"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not is_storable(value):
+                raise Invalid(
+                    name, _l("The text contains characters that cannot be stored (NUL or invalid Unicode)."),
+                    code="invalid_text",
+                )
 
 
 @dataclass
@@ -266,16 +280,23 @@ def list_tickets(
 
 
 def _text_match(q: str) -> sa.ColumnElement[bool]:
+    """Every word of ``q`` somewhere in the subject, in any case, so that "skriv" finds
+    "Fargeskriveren"; a ticket reference finds that ticket. PostgreSQL answers from the trigram
+    index on subject (migration 0003, docs/adr/0041-ticket-search-trigram.md); SQLite folds case
+    with Python's rules (æøå) and walks the list's index until the page is full."""
     q = q[:200]
     if REF_RE.match(q):
         return Ticket.ref == q.upper()
-    if is_postgres():
-        # Words, through the GIN index on to_tsvector('simple', subject) (see the migration).
-        return sa.func.to_tsvector(sa.literal_column("'simple'"), Ticket.subject).op("@@")(
-            sa.func.plainto_tsquery(sa.literal_column("'simple'"), q)
-        )
-    escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.func.sd_casefold(Ticket.subject).like(f"%{escaped}%", escape="\\")
+    clauses = []
+    for word in q.split()[:8] or [q]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if is_postgres():
+            clauses.append(Ticket.subject.ilike(f"%{escaped}%", escape="\\"))
+        else:
+            clauses.append(
+                sa.func.sd_casefold(Ticket.subject).like(f"%{escaped.casefold()}%", escape="\\")
+            )
+    return sa.and_(*clauses)
 
 
 # --------------------------------------------------------------------------------------------
