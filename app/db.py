@@ -130,6 +130,18 @@ def in_transaction() -> bool:
     return _depth.get() > 0
 
 
+def is_storable(value: str) -> bool:
+    """Whether every database we run on can store ``value``: PostgreSQL refuses NUL in text, and a
+    lone surrogate cannot be encoded as UTF-8 at all (ADR 0011)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_postgres() -> bool:
     from app.extensions import db
 

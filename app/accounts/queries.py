@@ -16,7 +16,7 @@ from app.accounts.models import (
     User,
     UserRole,
 )
-from app.db import utcnow
+from app.db import is_storable, utcnow
 from app.extensions import db
 
 SYSTEM_EMAIL = "system@samdesk.invalid"
@@ -27,6 +27,8 @@ def normalise_email(email: str) -> str:
 
 
 def user_by_email(email: str) -> User | None:
+    if not is_storable(email):  # no such row can exist (and PostgreSQL would refuse the query)
+        return None
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
@@ -35,16 +37,22 @@ def user_by_id(user_id: int) -> User | None:
 
 
 def user_by_phone(number: str) -> User | None:
+    if not is_storable(number):
+        return None
     return db.session.scalars(
         sa.select(User).where(User.phone == number, User.is_active).order_by(User.id)
     ).first()
 
 
 def municipality_by_code(code: str) -> Municipality | None:
+    if not is_storable(code):
+        return None
     return db.session.scalar(sa.select(Municipality).where(Municipality.code == code.upper()))
 
 
 def municipality_for_domain(domain: str) -> Municipality | None:
+    if not is_storable(domain):
+        return None
     return db.session.scalar(
         sa.select(Municipality)
         .join(MunicipalityDomain)
@@ -53,6 +61,8 @@ def municipality_for_domain(domain: str) -> Municipality | None:
 
 
 def municipality_for_phone(number: str) -> Municipality | None:
+    if not is_storable(number):
+        return None
     return db.session.scalar(
         sa.select(Municipality).join(MunicipalityPhone).where(MunicipalityPhone.number == number)
     )
@@ -71,6 +81,8 @@ def users(
         stmt = stmt.where(User.municipality_id == municipality_id)
     if role is not None:
         stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role)))
+    if q and not is_storable(q):
+        return []
     if q:
         pattern = f"%{q.strip().lower()}%"
         stmt = stmt.where(sa.or_(User.email.like(pattern), sa.func.lower(User.name).like(pattern)))
@@ -98,7 +110,7 @@ def hash_token(raw: str) -> str:
 
 
 def user_for_token(raw: str) -> User | None:
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > 200 or not is_storable(raw):
         return None
     # Every API request runs this: one SELECT for the token, its user, their roles and
     # municipality, without the municipality's domains and phones (docs/performance.md).

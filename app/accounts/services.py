@@ -25,7 +25,7 @@ from app.accounts.models import (
     User,
     UserRole,
 )
-from app.db import atomic, utcnow
+from app.db import atomic, is_storable, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 
@@ -222,6 +222,8 @@ def _hash_password(password: str) -> str:
         raise Invalid("password", _l("The password must have at least 10 characters."))
     if len(password) > 1024:
         raise Invalid("password", _l("The password is too long."))
+    if not is_storable(password):
+        raise Invalid("password", _l("The password contains characters that cannot be used."))
     return _hasher().hash(password)
 
 
@@ -240,11 +242,13 @@ def authenticate(email: str, password: str) -> User | None:
     """The user whose password this is, or None. Costs one hash either way."""
     user = queries.user_by_email(email) if email else None
     hasher = _hasher()
+    # Bytes, so that any text a form can carry (a lone surrogate too) costs a hash and fails.
+    secret = (password or "x").encode("utf-8", "surrogatepass")
     if user is None or not user.can_log_in or user.password_hash is None:
-        hasher.hash(password or "x")  # same cost for unknown users: no timing oracle
+        hasher.hash(secret)  # same cost for unknown users: no timing oracle
         return None
     try:
-        hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, secret)
     except (VerificationError, InvalidHashError):
         return None
     return user

@@ -13,6 +13,7 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from app.db import is_storable
 from app.errors import Invalid
 
 MAX_DEPTH = 32
@@ -20,7 +21,7 @@ MAX_DEPTH = 32
 
 def is_bad_text(value: str) -> bool:
     """Whether ``value`` holds NUL or a lone surrogate."""
-    return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    return not is_storable(value)
 
 
 def _walk(value: Any, name: str | None, depth: int = 0) -> Iterator[str | None]:

@@ -122,3 +122,46 @@ def test_create_municipality_stores_clean_text_or_refuses(world, code, name, dom
     except DomainError:
         return
     assert _is_clean(municipality.name) and municipality.code.isascii()
+
+
+@SETTINGS
+@given(q=ANY_TEXT, queue=st.one_of(st.none(), ANY_TEXT), assignee=st.one_of(st.none(), ANY_TEXT),
+       municipality=st.one_of(st.none(), ANY_TEXT))
+def test_any_list_filter_answers_a_page_or_refuses(world, q, queue, assignee, municipality) -> None:
+    from app.tickets import queries
+
+    if not db.session.scalar(sa.select(Ticket.ref)):
+        make_ticket(world.employee, subject="Skriveren er tom")
+    try:
+        page = queries.list_tickets(
+            world.agent, queries.TicketFilter(q=q, queue=queue, assignee=assignee, municipality=municipality)
+        )
+    except DomainError as error:
+        assert error.status == 400
+        return
+    assert len(page.items) <= 1
+
+
+@SETTINGS
+@given(email=ANY_TEXT, password=ANY_TEXT)
+def test_logging_in_with_any_text_is_a_user_or_none(world, email, password) -> None:
+    assert accounts.authenticate(email, password) in (None, world.employee)
+
+
+@SETTINGS
+@given(raw=ANY_TEXT)
+def test_any_token_text_is_a_user_or_none(world, raw) -> None:
+    from app.accounts import queries as account_queries
+
+    assert account_queries.user_for_token(raw) is None
+
+
+@SETTINGS
+@given(password=ANY_TEXT)
+def test_any_new_password_is_hashed_and_then_works_or_is_refused(world, password) -> None:
+    try:
+        accounts.set_password(world.employee.email, password, actor=None)
+    except DomainError as error:
+        assert error.field == "password"
+        return
+    assert accounts.authenticate(world.employee.email, password) == world.employee
