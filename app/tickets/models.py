@@ -318,6 +318,9 @@ class TicketEvent(Base):
     before: Mapped[str | None] = mapped_column(sa.String(200))
     after: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Part of the staff-only conversation (an internal note, or a file on one): hidden from
+    # those who read the ticket without staff access.
+    internal: Mapped[bool_false]
     created_at: Mapped[created_at]
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")

@@ -329,11 +329,10 @@ def detail(ticket: Ticket, user: User) -> TicketDetail:
     if not staff_view:
         messages_stmt = messages_stmt.where(Message.internal.is_(False))
     messages = db.session.scalars(messages_stmt).all()
-    events = db.session.scalars(
-        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
-    ).all()
+    events_stmt = sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
     if not staff_view:
-        events = [e for e in events if e.kind.value != "noted"]
+        events_stmt = events_stmt.where(TicketEvent.internal.is_(False))
+    events = db.session.scalars(events_stmt).all()
     visible_message_ids = {m.id for m in messages}
     attachments = [
         a

@@ -52,11 +52,12 @@ class NewFile:
 
 def _record(
     ticket: Ticket, actor: User | None, kind: EventKind, *, before: str | None = None,
-    after: str | None = None, note: str | None = None,
+    after: str | None = None, note: str | None = None, internal: bool = False,
 ) -> TicketEvent:
     event = TicketEvent(
         ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
         before=before[:200] if before else before, after=after[:200] if after else after, note=note,
+        internal=internal or kind is EventKind.NOTED,
     )
     if ticket.id is None:  # a new ticket: the event goes in with it, in the same flush
         event.ticket = ticket
@@ -141,7 +142,8 @@ def _store_files(
             uploaded_by_id=actor.id if actor else None, inline=inline,
         )
         db.session.add(attachment)
-        _record(ticket, actor, EventKind.ATTACHMENT_ADDED, after=name)
+        _record(ticket, actor, EventKind.ATTACHMENT_ADDED, after=name,
+                internal=message is not None and message.internal)
         stored.append(attachment)
     return stored
 

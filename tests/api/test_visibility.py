@@ -107,12 +107,18 @@ def test_internal_notes_attachment_is_hidden_from_the_requester(api, world) -> N
 
     as_requester = api.as_(world.employee).get(url)
     as_agent = api.as_(world.agent).get(url)
-    listed = api.as_(world.employee).get(f"/api/v1/tickets/{ticket.ref}").json["attachments"]
+    requester_view = api.as_(world.employee).get(f"/api/v1/tickets/{ticket.ref}").json
+    staff_view = api.as_(world.agent).get(f"/api/v1/tickets/{ticket.ref}").json
 
     assert as_requester.status_code == 404
     assert as_agent.status_code == 200
     assert as_agent.data == b"hemmelig\n"
-    assert listed == []
+    assert requester_view["attachments"] == []
+    # Not even the file's name shows in the requester's history.
+    assert [e["kind"] for e in requester_view["events"]] == ["created"]
+    assert [(e["kind"], e["after"]) for e in staff_view["events"][1:]] == [
+        ("noted", None), ("attachment_added", "logg.txt")
+    ]
 
 
 def test_first_line_agent_and_manager_see_their_municipalitys_tickets_only(api, world) -> None:
