@@ -8,30 +8,44 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Function, Integer, List, Nested, String
 
 from app.accounts import queries
+from app.accounts.models import Role
 from app.api.auth import auth, current_api_user
 
 bp = APIBlueprint("accounts_api", __name__, url_prefix="/api/v1", tag="Accounts")
 
 
 class MeOut(Schema):
-    id = Integer()
-    email = String()
-    name = String()
-    locale = String()
-    municipality = Function(lambda u: u.municipality.code if u.municipality else None, allow_none=True)
-    roles = Function(lambda u: sorted(r.value for r in u.roles), metadata={"type": "array", "items": {"type": "string"}})
-    is_admin = Boolean()
+    # Output fields are `required`: always present in what we send, and the document says so.
+    id = Integer(required=True)
+    email = String(required=True)
+    name = String(required=True)
+    locale = String(required=True)
+    municipality = Function(
+        lambda u: u.municipality.code if u.municipality else None, allow_none=True,
+        metadata={"type": "string"}, required=True,
+    )
+    roles = Function(
+        lambda u: sorted(r.value for r in u.roles),
+        metadata={"type": "array", "items": {"type": "string", "enum": [r.value for r in Role]}}, required=True,
+    )
+    is_admin = Boolean(required=True)
 
 
 class MunicipalityOut(Schema):
-    code = String()
-    name = String()
-    domains = Function(lambda m: [d.domain for d in m.domains], metadata={"type": "array", "items": {"type": "string"}})
-    phones = Function(lambda m: [p.number for p in m.phones], metadata={"type": "array", "items": {"type": "string"}})
+    code = String(required=True)
+    name = String(required=True)
+    domains = Function(
+        lambda m: [d.domain for d in m.domains], metadata={"type": "array", "items": {"type": "string"}},
+        required=True,
+    )
+    phones = Function(
+        lambda m: [p.number for p in m.phones], metadata={"type": "array", "items": {"type": "string"}},
+        required=True,
+    )
 
 
 class MunicipalityList(Schema):
-    items = List(Nested(MunicipalityOut))
+    items = List(Nested(MunicipalityOut), required=True)
 
 
 @bp.get("/me")

@@ -16,7 +16,7 @@ from app.api.auth import auth, current_api_user
 from app.api.schemas import CursorQuery
 from app.errors import Forbidden, Invalid, NotFound
 from app.tickets import queries, services, storage
-from app.tickets.models import CATEGORIES, Channel, Priority, QueueKind, Status
+from app.tickets.models import CATEGORIES, Channel, EventKind, Priority, QueueKind, Status
 
 bp = APIBlueprint("tickets_api", __name__, url_prefix="/api/v1", tag="Tickets")
 
@@ -29,90 +29,98 @@ CHANNELS = [c.value for c in Channel]
 # Schemas
 
 
+# Output fields are `required`: always present in what we send, and the document says so.
+STR = {"type": "string"}
+
+
 class QueueOut(Schema):
-    slug = String()
-    name = String()
-    kind = Function(lambda q: q.kind.value, metadata={"enum": [k.value for k in QueueKind]})
-    municipality = Function(lambda q: q.municipality.code if q.municipality else None, allow_none=True)
+    slug = String(required=True)
+    name = String(required=True)
+    kind = Function(lambda q: q.kind.value, metadata={**STR, "enum": [k.value for k in QueueKind]}, required=True)
+    municipality = Function(
+        lambda q: q.municipality.code if q.municipality else None, allow_none=True, metadata=STR, required=True
+    )
     open_count = Integer(allow_none=True)
 
 
 class QueueList(Schema):
-    items = List(Nested(QueueOut))
+    items = List(Nested(QueueOut), required=True)
+
+
+class QueueRefOut(QueueOut):
+    class Meta:
+        exclude = ("open_count",)
 
 
 class AttachmentOut(Schema):
-    id = Integer()
-    filename = String()
-    size = Integer()
-    content_type = String()
-    message_id = Integer(allow_none=True)
-    url = Function(lambda a: f"/api/v1/tickets/{a.ticket.ref}/attachments/{a.id}")
-    created_at = DateTime()
+    id = Integer(required=True)
+    filename = String(required=True)
+    size = Integer(required=True)
+    content_type = String(required=True)
+    message_id = Integer(allow_none=True, required=True)
+    url = Function(lambda a: f"/api/v1/tickets/{a.ticket.ref}/attachments/{a.id}", metadata=STR, required=True)
+    created_at = DateTime(required=True)
+
+
+class MessageAttachmentOut(Schema):
+    id = Integer(required=True)
+    filename = String(required=True)
+    size = Integer(required=True)
+    content_type = String(required=True)
 
 
 class TicketOut(Schema):
-    ref = String()
-    subject = String()
-    status = Function(lambda t: t.status.value, metadata={"enum": STATUSES})
-    priority = Function(lambda t: t.priority.value, metadata={"enum": PRIORITIES})
-    category = String(allow_none=True)
-    channel = Function(lambda t: t.channel.value, metadata={"enum": CHANNELS})
-    municipality = Function(lambda t: t.municipality.code if t.municipality else None, allow_none=True)
-    queue = Function(
-        lambda t: {
-            "slug": t.queue.slug,
-            "name": t.queue.name,
-            "kind": t.queue.kind.value,
-            "municipality": t.queue.municipality.code if t.queue.municipality else None,
-        },
-        metadata={"type": "object"},
+    ref = String(required=True)
+    subject = String(required=True)
+    status = Function(lambda t: t.status.value, metadata={**STR, "enum": STATUSES}, required=True)
+    priority = Function(lambda t: t.priority.value, metadata={**STR, "enum": PRIORITIES}, required=True)
+    category = String(allow_none=True, required=True)
+    channel = Function(lambda t: t.channel.value, metadata={**STR, "enum": CHANNELS}, required=True)
+    municipality = Function(
+        lambda t: t.municipality.code if t.municipality else None, allow_none=True, metadata=STR, required=True
     )
-    assignee = Function(lambda t: t.assignee.email if t.assignee else None, allow_none=True)
-    requester = Function(lambda t: t.requester.email)
-    requester_name = Function(lambda t: t.requester.display_name)
-    created_at = DateTime()
-    updated_at = DateTime()
-    first_response_at = DateTime(allow_none=True)
-    resolved_at = DateTime(allow_none=True)
-    closed_at = DateTime(allow_none=True)
+    queue = Nested(QueueRefOut, required=True)
+    assignee = Function(lambda t: t.assignee.email if t.assignee else None, allow_none=True, metadata=STR, required=True)
+    requester = Function(lambda t: t.requester.email, metadata=STR, required=True)
+    requester_name = Function(lambda t: t.requester.display_name, metadata=STR, required=True)
+    created_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
+    first_response_at = DateTime(allow_none=True, required=True)
+    resolved_at = DateTime(allow_none=True, required=True)
+    closed_at = DateTime(allow_none=True, required=True)
 
 
 class TicketPage(Schema):
-    items = List(Nested(TicketOut))
-    next_cursor = String(allow_none=True)
+    items = List(Nested(TicketOut), required=True)
+    next_cursor = String(allow_none=True, required=True)
 
 
 class MessageOut(Schema):
-    id = Integer()
-    author = Function(lambda m: m.author.email if m.author else None, allow_none=True)
-    author_name = Function(lambda m: m.author.display_name if m.author else None, allow_none=True)
-    body = String()
-    internal = Boolean()
-    channel = Function(lambda m: m.channel.value, metadata={"enum": CHANNELS})
-    created_at = DateTime()
-    attachments = Function(
-        lambda m: [
-            {"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}
-            for a in m.attachments
-        ],
-        metadata={"type": "array", "items": {"type": "object"}},
+    id = Integer(required=True)
+    author = Function(lambda m: m.author.email if m.author else None, allow_none=True, metadata=STR, required=True)
+    author_name = Function(
+        lambda m: m.author.display_name if m.author else None, allow_none=True, metadata=STR, required=True
     )
+    body = String(required=True)
+    internal = Boolean(required=True)
+    channel = Function(lambda m: m.channel.value, metadata={**STR, "enum": CHANNELS}, required=True)
+    created_at = DateTime(required=True)
+    attachments = List(Nested(MessageAttachmentOut), required=True)
 
 
 class EventOut(Schema):
-    kind = Function(lambda e: e.kind.value)
-    actor = Function(lambda e: e.actor.email if e.actor else None, allow_none=True)
-    before = String(allow_none=True)
-    after = String(allow_none=True)
-    note = String(allow_none=True)
-    created_at = DateTime()
+    kind = Function(lambda e: e.kind.value, metadata={**STR, "enum": [k.value for k in EventKind]}, required=True)
+    actor = Function(lambda e: e.actor.email if e.actor else None, allow_none=True, metadata=STR, required=True)
+    before = String(allow_none=True, required=True)
+    after = String(allow_none=True, required=True)
+    note = String(allow_none=True, required=True)
+    created_at = DateTime(required=True)
 
 
 class TicketDetailOut(TicketOut):
-    messages = List(Nested(MessageOut))
-    events = List(Nested(EventOut))
-    attachments = List(Nested(AttachmentOut))
+    messages = List(Nested(MessageOut), required=True)
+    events = List(Nested(EventOut), required=True)
+    attachments = List(Nested(AttachmentOut), required=True)
 
 
 def _comma_list(values: list[str]) -> str:
@@ -182,15 +190,15 @@ class UploadIn(Schema):
 
 
 class AccessLogOut(Schema):
-    id = Integer()
-    ticket = Function(lambda e: e.ticket.ref)
-    user = Function(lambda e: e.user.email)
-    via = String()
-    created_at = DateTime()
+    id = Integer(required=True)
+    ticket = Function(lambda e: e.ticket.ref, metadata=STR, required=True)
+    user = Function(lambda e: e.user.email, metadata=STR, required=True)
+    via = String(required=True)
+    created_at = DateTime(required=True)
 
 
 class AccessLogPage(Schema):
-    items = List(Nested(AccessLogOut))
+    items = List(Nested(AccessLogOut), required=True)
 
 
 ERRORS = {401: "Not logged in", 404: "No such case, or not yours to see"}
