@@ -91,7 +91,7 @@ def server_env(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(url: str) -> Iterator[int]:
+def gunicorn(url: str) -> Iterator[tuple[int, int]]:
     port = free_port()
     log = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 - closed below
     bin_dir = Path(sys.executable).parent
@@ -111,7 +111,7 @@ def gunicorn(url: str) -> Iterator[int]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
             time.sleep(0.2)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:
@@ -120,6 +120,46 @@ def gunicorn(url: str) -> Iterator[int]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (from /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def server_pids(master: int) -> list[int]:
+    """The gunicorn master and its workers."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except FileNotFoundError:
+        children = []
+    return [master, *(int(c) for c in children)]
+
+
+def postgres_backends(url: str) -> list[int]:
+    """PostgreSQL backends serving ``url``'s database (their process title names it)."""
+    name = sa.engine.make_url(url).database or ""
+    if not url.startswith("postgres"):
+        return []
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {name} " in title:
+            pids.append(int(proc.name))
+    return pids
 
 
 def request(
@@ -219,7 +259,7 @@ def measure_reads(db_name: str, size: int, port: int, tokens: dict[str, str], de
 
 
 def measure_create(db_name: str, size: int, port: int, tokens: dict[str, str], total: int,
-                   concurrency: int) -> None:
+                   concurrency: int, *, server: list[int], url: str) -> None:
     employee_tokens = [tokens[e] for e in scenarios.EMPLOYEES]
     rng = random.Random(size)
     subjects = [seed._subject(rng, code) for code in ("GRA", "LUN", "JEV") for _ in range(50)]
@@ -250,15 +290,26 @@ def measure_create(db_name: str, size: int, port: int, tokens: dict[str, str], t
         request(port, "POST", "/api/v1/tickets", token=employee_tokens[i % len(employee_tokens)],
                 body={"subject": "Oppvarming", "body": "Første sak for å varme opp."})
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    backends = postgres_backends(url)
+    cpu_before = (cpu_seconds(server), cpu_seconds(backends), time.process_time())
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    backends = sorted(set(backends) | set(postgres_backends(url)))
+    cpu = (cpu_seconds(server) - cpu_before[0], cpu_seconds(backends) - cpu_before[1],
+           time.process_time() - cpu_before[2])
+    # CPU spent per ticket by the app, the database server and this client: what the machine
+    # could create with all its cores to itself, whatever else ran meanwhile.
+    per_ticket = [round(c * 1000 / total, 2) for c in cpu]
+    capacity = (os.cpu_count() or 1) * 1000 / max(sum(per_ticket), 0.001)
     emit(db=db_name, tickets=size, metric="create", created=total - len(failures), seconds=round(elapsed, 2),
          concurrency=concurrency, tickets_per_s=round((total - len(failures)) / elapsed, 1),
          p50_ms=round(percentile(times, 50), 2), p95_ms=round(percentile(times, 95), 2),
+         cpu_ms_per_ticket={"gunicorn": per_ticket[0], "postgres": per_ticket[1], "client": per_ticket[2]},
+         cpu_bound_per_s=round(capacity, 1), load_average=round(os.getloadavg()[0], 2),
          errors=len(failures), first_error=failures[0] if failures else None)
 
 
@@ -344,10 +395,11 @@ def bench_database(db_name: str, url: str, sizes: list[int]) -> None:
         note(f"{db_name}: {total} tickets: counting queries")
         count_queries(db_name, size, app, tokens, refs[0])
         note(f"{db_name}: {total} tickets: latencies through gunicorn")
-        with gunicorn(url) as port:
+        with gunicorn(url) as (port, master):
             measure_reads(db_name, size, port, tokens, deep, refs, samples)
             note(f"{db_name}: {total} tickets: creating {create_total} tickets through the API")
-            measure_create(db_name, size, port, tokens, create_total, concurrency)
+            measure_create(db_name, size, port, tokens, create_total, concurrency,
+                           server=server_pids(master), url=url)
     with app.app_context():
         db.engine.dispose()
 
