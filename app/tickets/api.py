@@ -15,7 +15,7 @@ from app.accounts import queries as accounts
 from app.api.auth import auth, current_api_user
 from app.api.schemas import CursorQuery
 from app.errors import Forbidden, Invalid, NotFound
-from app.tickets import queries, services, storage
+from app.tickets import policy, queries, services, storage
 from app.tickets.models import CATEGORIES, Channel, EventKind, Priority, QueueKind, Status
 
 bp = APIBlueprint("tickets_api", __name__, url_prefix="/api/v1", tag="Tickets")
@@ -199,6 +199,11 @@ class AccessLogOut(Schema):
 
 class AccessLogPage(Schema):
     items = List(Nested(AccessLogOut), required=True)
+    next_cursor = String(allow_none=True, required=True)
+
+
+class AccessLogQuery(CursorQuery):
+    limit = Integer(load_default=100, validate=Range(min=1, max=queries.MAX_LIMIT))
 
 
 ERRORS = {401: "Not logged in", 404: "No such case, or not yours to see"}
@@ -380,27 +385,43 @@ def set_priority(ref: str, data: dict[str, Any]) -> Any:
     return services.set_priority(ref, data["priority"], actor=current_api_user())
 
 
+def _log_page(fetch: Any, query_data: dict[str, Any]) -> dict[str, Any]:
+    """One page of access-log entries, newest first; the cursor is the last entry's id."""
+    cursor, limit = query_data["cursor"], query_data["limit"]
+    before = None
+    if cursor:
+        if not cursor.isascii() or not cursor.isdigit() or not 0 < int(cursor) <= queries.MAX_ID:
+            raise Invalid("cursor", _l("The cursor is not valid. Start again from the first page."))
+        before = int(cursor)
+    entries = fetch(before_id=before, limit=limit + 1)
+    items = entries[:limit]
+    return {"items": items, "next_cursor": str(items[-1].id) if len(entries) > limit else None}
+
+
 @bp.get("/tickets/<ref>/access-log")
 @bp.auth_required(auth)
+@bp.input(AccessLogQuery, location="query")
 @bp.output(AccessLogPage)
-@bp.doc(summary="Who opened this case (administrators)", responses={**ERRORS, 403: "Forbidden"})
-def ticket_access_log(ref: str) -> dict[str, Any]:
+@bp.doc(summary="Who opened this case, newest first (administrators)", responses={**ERRORS, 403: "Forbidden"})
+def ticket_access_log(ref: str, query_data: dict[str, Any]) -> dict[str, Any]:
     user = current_api_user()
     ticket = queries.get_visible(ref, user)
-    if not user.is_admin:
+    if not policy.can_read_access_log(user):
         raise Forbidden(_l("Only administrators can read the access log."))
-    return {"items": queries.access_log_for_ticket(ticket.id)}
+    return _log_page(lambda **page: queries.access_log_for_ticket(ticket.id, **page), query_data)
 
 
 @bp.get("/users/<email>/access-log")
 @bp.auth_required(auth)
+@bp.input(AccessLogQuery, location="query")
 @bp.output(AccessLogPage)
-@bp.doc(summary="Which cases a user opened (administrators)", responses={401: "Not logged in", 403: "Forbidden", 404: "No such user"})
-def user_access_log(email: str) -> dict[str, Any]:
+@bp.doc(summary="Which cases a user opened, newest first (administrators)",
+        responses={401: "Not logged in", 403: "Forbidden", 404: "No such user"})
+def user_access_log(email: str, query_data: dict[str, Any]) -> dict[str, Any]:
     actor = current_api_user()
-    if not actor.is_admin:
+    if not policy.can_read_access_log(actor):
         raise Forbidden(_l("Only administrators can read the access log."))
     user = accounts.user_by_email(email)
     if user is None:
         raise NotFound()
-    return {"items": queries.access_log_for_user(user.id)}
+    return _log_page(lambda **page: queries.access_log_for_user(user.id, **page), query_data)

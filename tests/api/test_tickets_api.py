@@ -404,6 +404,22 @@ def test_staff_reading_a_ticket_by_api_is_logged_and_admins_read_the_log(api, wo
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry)) == 2
 
 
+def test_access_log_pages_newest_first_by_cursor(api, world) -> None:
+    ticket = make_ticket(world.employee)
+    for _ in range(5):
+        services.open_ticket(ticket.ref, actor=world.agent, via="api")
+    client = api.as_(world.admin)
+
+    first = client.get(f"/api/v1/users/{world.agent.email}/access-log?limit=3").json
+    second = client.get(f"/api/v1/users/{world.agent.email}/access-log?limit=3&cursor={first['next_cursor']}").json
+    bad = client.get(f"/api/v1/tickets/{ticket.ref}/access-log?cursor=abc")
+
+    ids = [e["id"] for e in first["items"] + second["items"]]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5
+    assert second["next_cursor"] is None
+    assert (bad.status_code, bad.json["error"]["field"]) == (400, "cursor")
+
+
 def test_only_admins_read_a_users_access_log(api, world) -> None:
     assert api.as_(world.manager).get(f"/api/v1/users/{world.agent.email}/access-log").status_code == 403
     assert api.as_(world.admin).get("/api/v1/users/ingen@x.example/access-log").status_code == 404
