@@ -69,6 +69,17 @@ def test_file_over_the_size_limit_is_413(api, world, app, monkeypatch) -> None:
     assert _count() == 0
 
 
+def test_upload_over_max_content_length_is_413(api, world, app, monkeypatch) -> None:
+    ticket = make_ticket(world.employee)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+
+    response = _upload(api, world.employee, ticket.ref, b"b" * 10_000, "stor.txt")
+
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "too_large"
+    assert _count() == 0
+
+
 def test_empty_file_and_missing_file_are_400(api, world) -> None:
     ticket = make_ticket(world.employee)
 
