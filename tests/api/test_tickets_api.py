@@ -439,6 +439,18 @@ def test_errors_are_norwegian_by_default_and_english_when_asked(api, world) -> N
     assert en_anon.json["error"]["message"] == "Log in or give a valid token."
 
 
+def test_a_user_who_chose_english_gets_english_and_lang_overrides(api, world) -> None:
+    from app.accounts import services as accounts
+
+    accounts.update_user(world.agent.email, locale="en", actor=None)
+
+    own = api.as_(world.agent).get("/api/v1/tickets/GRA-999999")
+    asked = api.as_(world.agent).get("/api/v1/tickets/GRA-999999?lang=nb")
+
+    assert own.json["error"]["message"] == "There is no case GRA-999999."
+    assert asked.json["error"]["message"] == "Det finnes ingen sak GRA-999999."
+
+
 def test_validation_messages_in_english_when_asked(api, world) -> None:
     response = api.as_(world.employee, Accept_Language="en").post("/api/v1/tickets", json={"subject": "Hei"})
 
