@@ -23,6 +23,7 @@ from app.tickets.models import (
     AccessLogEntry,
     Attachment,
     Channel,
+    EventKind,
     Message,
     Priority,
     Queue,
@@ -316,6 +317,9 @@ class TicketDetail:
         return getattr(self.ticket, name)
 
 
+STAFF_NOTE_EVENTS = frozenset({EventKind.ESCALATED, EventKind.SENT_BACK, EventKind.MOVED})
+
+
 def detail(ticket: Ticket, user: User) -> TicketDetail:
     """Conversation, history and files, without internal notes for those who may not read them."""
     staff_view = policy.sees_internal(user, ticket)
@@ -333,6 +337,13 @@ def detail(ticket: Ticket, user: User) -> TicketDetail:
     if not staff_view:
         events_stmt = events_stmt.where(TicketEvent.internal.is_(False))
     events = db.session.scalars(events_stmt).all()
+    if not staff_view:
+        # Notes on escalations and send-backs are the agents' reasoning, not an answer: the
+        # requester sees that the case moved, not why. Detached copies, so nothing is written.
+        for event in events:
+            if event.note and event.kind in STAFF_NOTE_EVENTS:
+                db.session.expunge(event)
+                event.note = None
     visible_message_ids = {m.id for m in messages}
     attachments = [
         a

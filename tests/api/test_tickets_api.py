@@ -465,3 +465,17 @@ def test_status_and_events_keep_stable_codes(api, world) -> None:
 
     assert body["status"] == "resolved"
     assert body["events"][-1]["kind"] == EventKind.STATUS_CHANGED.value
+
+
+def test_requester_sees_that_the_case_moved_but_not_the_agents_reasons(api, world) -> None:
+    ticket = make_ticket(world.employee)
+    services.escalate(ticket.ref, note="Trolig feil i Gerica-rettigheter", actor=world.agent)
+    services.send_back(ticket.ref, note="Førstelinje følger opp", actor=world.second)
+
+    mine = api.as_(world.employee).get(f"/api/v1/tickets/{ticket.ref}").json["events"]
+    staff = api.as_(world.agent).get(f"/api/v1/tickets/{ticket.ref}").json["events"]
+
+    assert [(e["kind"], e["note"]) for e in mine[-2:]] == [("escalated", None), ("sent_back", None)]
+    assert [e["note"] for e in staff[-2:]] == ["Trolig feil i Gerica-rettigheter", "Førstelinje følger opp"]
+    again = api.as_(world.agent).get(f"/api/v1/tickets/{ticket.ref}").json["events"]
+    assert again[-2]["note"] == "Trolig feil i Gerica-rettigheter"  # nothing was written away
