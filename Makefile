@@ -54,7 +54,7 @@ test: venv-dev translations lint
 	. ./.test-env && $(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: venv-dev translations
-	$(BIN)/pytest -q -p no:cacheprovider tests
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests
 
 test-postgres: venv-dev translations
 	@if [ -z "$${TEST_DATABASE_URL:-}" ]; then \
