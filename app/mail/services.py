@@ -343,7 +343,7 @@ def _files(parsed: ParsedMail) -> tuple[list[tickets.NewFile], list[str]]:
                        name=name, mb=round(len(part.data) / 1_048_576, 1), limit=limit // 1_048_576))
             )
             continue
-        files.append(tickets.NewFile(filename=name, data=part.data))
+        files.append(tickets.NewFile(filename=name, data=part.data, inline=part.inline))
     return files, notes
 
 

@@ -44,6 +44,7 @@ EMPLOYEE_PRIORITIES = (Priority.LOW, Priority.NORMAL, Priority.HIGH)
 class NewFile:
     filename: str
     data: bytes
+    inline: bool = False  # an image shown in the text of a mail (Content-ID / inline)
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ def _store_files(
         attachment = Attachment(
             ticket_id=ticket.id, message_id=message.id if message else None, filename=name,
             content_type=info.content_type, size=info.size, sha256=info.sha256,
-            uploaded_by_id=actor.id if actor else None, inline=inline,
+            uploaded_by_id=actor.id if actor else None, inline=inline or file.inline,
         )
         db.session.add(attachment)
         _record(ticket, actor, EventKind.ATTACHMENT_ADDED, after=name,

@@ -481,3 +481,17 @@ def test_agents_answering_by_mail_are_not_rate_limited(app, world, ingest) -> No
         app.config.pop("SAMDESK_MAIL_RATE_LIMIT")
 
     assert [r.last_line for r in results] == [t.ref for t in tickets]
+
+
+def test_images_shown_in_the_text_are_kept_as_inline_attachments(world, ingest) -> None:
+    message = mail(subject="Feilmelding på skjermen", body="Se bildet: [skjermbilde]")
+    message.add_alternative("<p>Se bildet: <img src='cid:skjerm@x'></p>", subtype="html")
+    png = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6a35b0000000049454e44ae426082")
+    message.get_payload()[1].add_related(png, "image", "png", cid="<skjerm@x>", filename="skjerm.png")
+    message.add_attachment(b"%PDF-1.4\n%test\n", maintype="application", subtype="pdf", filename="logg.pdf")
+
+    result = ingest(message)
+
+    ticket = _ticket(result.last_line)
+    files = db.session.scalars(sa.select(Attachment).where(Attachment.ticket_id == ticket.id)).all()
+    assert {(a.filename, a.inline) for a in files} == {("skjerm.png", True), ("logg.pdf", False)}
