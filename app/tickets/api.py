@@ -8,7 +8,7 @@ from typing import Any
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, DateTime, Email, File, Function, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
-from flask import current_app, send_file
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.accounts import queries as accounts
@@ -323,13 +323,8 @@ DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
 @bp.auth_required(auth)
 @bp.doc(summary="Download an attachment", responses=DOWNLOAD_RESPONSES)  # type: ignore[arg-type]
 def download_attachment(ref: str, attachment_id: int) -> Any:
-    user = current_api_user()
-    ticket = queries.get_visible(ref, user)
-    attachment = queries.attachment_for(ticket, attachment_id, user)
-    path = storage.path_for(attachment.sha256)
-    if not path.exists():
-        raise NotFound()
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename)
+    attachment = services.open_attachment(ref, attachment_id, actor=current_api_user(), via="api")
+    return storage.send(attachment.sha256, filename=attachment.filename, content_type=attachment.content_type)
 
 
 @bp.post("/tickets/<ref>/claim")

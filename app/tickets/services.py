@@ -235,6 +235,19 @@ def open_ticket(ref: str, *, actor: User, via: str = "web") -> queries.TicketDet
     return queries.detail(ticket, actor)
 
 
+@atomic
+def open_attachment(ref: str, attachment_id: int, *, actor: User, via: str = "web") -> Attachment:
+    """A file of a ticket, for downloading. Staff opening a file is written to the access log
+    (``via`` "web:file" or "api:file"), as opening the ticket is: files hold personal data too."""
+    ticket = queries.get_visible(ref, actor)
+    attachment = queries.attachment_for(ticket, attachment_id, actor)
+    if not storage.path_for(attachment.sha256).exists():
+        raise NotFound()
+    if policy.staff_access(actor, ticket):
+        db.session.add(AccessLogEntry(ticket_id=ticket.id, user_id=actor.id, via=f"{via}:file"[:10]))
+    return attachment
+
+
 # --------------------------------------------------------------------------------------------
 # Working a ticket
 

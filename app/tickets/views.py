@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import queries as accounts
 from app.db import utcnow
-from app.errors import DomainError, Forbidden, Invalid, NotFound
+from app.errors import DomainError, Forbidden, Invalid
 from app.tickets import forms, policy, queries, services, storage
 from app.tickets.models import (
     CATEGORY_LABELS,
@@ -302,17 +302,8 @@ def attach(ref: str) -> Any:
 @login_required
 def download(ref: str, attachment_id: int) -> Response:
     """A file, only to those who may see the ticket (and the message it belongs to)."""
-    ticket = queries.get_visible(ref, _user())
-    attachment = queries.attachment_for(ticket, attachment_id, _user())
-    path = storage.path_for(attachment.sha256)
-    if not path.exists():
-        raise NotFound()
-    response = send_file(
-        path, mimetype=attachment.content_type, as_attachment=True,
-        download_name=attachment.filename, max_age=0,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    attachment = services.open_attachment(ref, attachment_id, actor=_user(), via="web")
+    return storage.send(attachment.sha256, filename=attachment.filename, content_type=attachment.content_type)
 
 
 # --------------------------------------------------------------------------------------------

@@ -149,3 +149,23 @@ def test_same_bytes_twice_are_stored_once(api, world, app) -> None:
              and p.name == hashlib.sha256(PNG).hexdigest()]
     assert len(files) == 1
     assert _count() == 2
+
+
+def test_staff_opening_a_file_is_written_to_the_access_log_and_the_requester_is_not(api, world) -> None:
+    from app.tickets.models import AccessLogEntry
+
+    ticket = make_ticket(world.employee)
+    attachment_id = _upload(api, world.employee, ticket.ref, PDF, "lønnsslipp.pdf").json["id"]
+    url = f"/api/v1/tickets/{ticket.ref}/attachments/{attachment_id}"
+
+    assert api.as_(world.employee).get(url).status_code == 200
+    assert api.as_(world.agent).get(url).status_code == 200
+    assert api.as_(world.lun_agent).get(url).status_code == 404
+
+    rows = db.session.execute(
+        sa.select(AccessLogEntry.user_id, AccessLogEntry.via).where(AccessLogEntry.ticket_id == ticket.id)
+    ).all()
+    assert rows == [(world.agent.id, "api:file")]
+    response = api.as_(world.agent).get(url)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
