@@ -101,8 +101,10 @@ class User(UserMixin, Base):
     created_at: Mapped[created_at]
 
     municipality: Mapped[Municipality | None] = relationship(lazy="joined")
+    # Loaded when roles are read (the acting user), not with every author and assignee a page
+    # shows; lists of users that show roles ask for them (accounts.queries.users).
     role_rows: Mapped[list[UserRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", back_populates="user"
+        lazy="select", cascade="all, delete-orphan", back_populates="user"
     )
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import (
     ApiToken,
@@ -76,7 +77,13 @@ def users(
     *, municipality_id: int | None = None, role: Role | None = None, q: str | None = None,
     after_id: int | None = None, limit: int = 50,
 ) -> Sequence[User]:
-    stmt = sa.select(User).where(User.is_system.is_(False)).order_by(User.id).limit(limit)
+    stmt = (
+        sa.select(User)
+        .where(User.is_system.is_(False))
+        .options(selectinload(User.role_rows))
+        .order_by(User.id)
+        .limit(limit)
+    )
     if municipality_id is not None:
         stmt = stmt.where(User.municipality_id == municipality_id)
     if role is not None:
