@@ -288,15 +288,29 @@ def _before(entry_id: int) -> dict[str, Any]:
 
 @bp.get("/tilgangslogg")
 def access_log() -> Any:
+    """Who opened a case (?sak=GRA-1001), or which cases a person opened (?bruker=email)."""
     ref = (request.args.get("sak") or "").strip()
-    if not ref:
-        return render_template("admin/access_log.html", ticket=None, entries=[], ref="")
+    email = (request.args.get("bruker") or "").strip()
+    before = request.args.get("for", type=int)
     if not policy.can_read_access_log(_user()):
         raise Forbidden()
+    if email:
+        person = account_queries.user_by_email(email)
+        if person is None:
+            raise NotFound(_("There is no user with the address %(email)s.", email=email))
+        entries = ticket_queries.access_log_for_user(person.id, before_id=before, limit=100)
+        next_url = (
+            url_for("admin.access_log", bruker=person.email, **_before(entries[-1].id))
+            if len(entries) == 100 else None
+        )
+        return render_template("admin/access_log.html", ticket=None, person=person, entries=entries,
+                               ref="", email=person.email, next_url=next_url)
+    if not ref:
+        return render_template("admin/access_log.html", ticket=None, person=None, entries=[], ref="", email="")
     ticket = ticket_queries.get_visible(ref, _user())
-    before = request.args.get("for", type=int)
     entries = ticket_queries.access_log_for_ticket(ticket.id, before_id=before, limit=100)
     next_url = (
         url_for("admin.access_log", sak=ticket.ref, **_before(entries[-1].id)) if len(entries) == 100 else None
     )
-    return render_template("admin/access_log.html", ticket=ticket, entries=entries, ref=ticket.ref, next_url=next_url)
+    return render_template("admin/access_log.html", ticket=ticket, person=None, entries=entries,
+                           ref=ticket.ref, email="", next_url=next_url)

@@ -456,6 +456,21 @@ def test_admin_reads_the_access_log_of_a_case(as_user: Any, world: World) -> Non
     assert world.agent.email in page.text
 
 
+def test_admin_reads_which_cases_a_person_opened(as_user: Any, world: World) -> None:
+    mine = factories.make_ticket(world.employee, subject="Gerica-tilgang")
+    other = factories.make_ticket(world.employee2, subject="Ny mobil")
+    as_user(world.agent).get(f"/saker/{mine.ref}")
+
+    page = as_user(world.admin).get(f"/admin/tilgangslogg?bruker={world.agent.email}")
+    nobody = as_user(world.admin).get("/admin/tilgangslogg?bruker=ingen@gran.kommune.example")
+
+    assert page.status_code == 200
+    assert mine.ref in page.text and "Gerica-tilgang" in page.text and "Sakssiden" in page.text
+    assert other.ref not in page.text
+    assert nobody.status_code == 404
+    assert as_user(world.agent).get(f"/admin/tilgangslogg?bruker={world.agent.email}").status_code == 403
+
+
 def test_agent_changes_status_priority_and_assignee_from_the_case_page(as_user: Any, world: World) -> None:
     ticket = factories.make_ticket(world.employee)
     browser = as_user(world.agent)
