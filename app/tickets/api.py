@@ -93,6 +93,10 @@ class TicketOut(Schema):
 class TicketPage(Schema):
     items = List(Nested(TicketOut), required=True)
     next_cursor = String(allow_none=True, required=True)
+    prev_cursor = String(
+        allow_none=True, required=True,
+        metadata={"description": "Pass as `cursor` for the page before this one (null on the first page)."},
+    )
 
 
 class MessageOut(Schema):
@@ -253,7 +257,7 @@ def list_tickets(query_data: dict[str, Any]) -> dict[str, Any]:
         sort=query_data["sort"],
     )
     page = queries.list_tickets(user, filters, cursor=query_data["cursor"], limit=query_data["limit"])
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
 
 
 @bp.post("/tickets")

@@ -188,21 +188,30 @@ class TicketFilter:
 class Page:
     items: Sequence[Ticket]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
-def encode_cursor(value: datetime, ticket_id: int) -> str:
-    raw = json.dumps([value.isoformat(), ticket_id]).encode()
+def encode_cursor(value: datetime, ticket_id: int, *, backward: bool = False) -> str:
+    """A page boundary: the sort key and id of a row, and whether the page wanted lies before
+    it (a "previous page" cursor) or after it."""
+    key: list[object] = [value.isoformat(), ticket_id]
+    if backward:
+        key.append("b")
+    raw = json.dumps(key).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str) -> tuple[datetime, int, bool]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None or not isinstance(ticket_id, int):
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(key, list) or len(key) not in (2, 3) or key[2:] not in ([], ["b"]):
             raise ValueError
-        return moment, ticket_id
+        value, ticket_id = key[0], key[1]
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            raise ValueError
+        return moment, ticket_id, len(key) == 3
     except (ValueError, TypeError, binascii.Error, UnicodeError, json.JSONDecodeError) as exc:
         raise Invalid("cursor", _l("The cursor is not valid. Start again from the first page.")) from exc
 
@@ -264,20 +273,33 @@ def list_tickets(
         stmt = stmt.where(Ticket.requester_id == filters.requester_id)
     if filters.q and filters.q.strip():
         stmt = stmt.where(_text_match(filters.q.strip()))
+    backward = False
     if cursor:
-        value, last_id = decode_cursor(cursor)
-        if descending:
-            stmt = stmt.where(sa.tuple_(column, Ticket.id) < sa.tuple_(sa.literal(value, column.type), sa.literal(last_id)))
+        value, last_id, backward = decode_cursor(cursor)
+        key = sa.tuple_(sa.literal(value, column.type), sa.literal(last_id))
+        # Walking back from a boundary reads the index the other way, then turns the page round.
+        if descending != backward:
+            stmt = stmt.where(sa.tuple_(column, Ticket.id) < key)
         else:
-            stmt = stmt.where(sa.tuple_(column, Ticket.id) > sa.tuple_(sa.literal(value, column.type), sa.literal(last_id)))
-    order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
+            stmt = stmt.where(sa.tuple_(column, Ticket.id) > key)
+    walk_down = descending != backward
+    order = (column.desc(), Ticket.id.desc()) if walk_down else (column.asc(), Ticket.id.asc())
     rows = db.session.scalars(stmt.order_by(*order).limit(limit + 1)).unique().all()
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(getattr(last, column.key), last.id)
-    return Page(items=items, next_cursor=next_cursor)
+    more = len(rows) > limit
+    if backward and not more:
+        # Back at the start: the first page itself, full, as a user expects.
+        return list_tickets(user, filters, cursor=None, limit=limit)
+    items = list(rows[:limit])
+    if backward:
+        items.reverse()
+    next_cursor = prev_cursor = None
+    if items:
+        first, last = items[0], items[-1]
+        if more or backward:
+            next_cursor = encode_cursor(getattr(last, column.key), last.id)
+        if backward or cursor:
+            prev_cursor = encode_cursor(getattr(first, column.key), first.id, backward=True)
+    return Page(items=items, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
 def _text_match(q: str) -> sa.ColumnElement[bool]:

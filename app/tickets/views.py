@@ -359,14 +359,15 @@ def workspace() -> Any:
     else:
         status = 400
     args: dict[str, Any] = {k: request.args.getlist(k) for k in request.args if k != "cursor"}
-    next_url = None
+    next_url = prev_url = None
     if page is not None and page.next_cursor:
-        query: dict[str, Any] = {**args, "cursor": page.next_cursor}
-        next_url = url_for("tickets.workspace", **query)
+        next_url = url_for("tickets.workspace", **{**args, "cursor": page.next_cursor})
+    if page is not None and page.prev_cursor:
+        prev_url = url_for("tickets.workspace", **{**args, "cursor": page.prev_cursor})
     return render_template(
         "tickets/workspace.html", form=form, page=page, queues=queues, counts=counts,
-        current=current, next_url=next_url, first_url=url_for("tickets.workspace", **args)
-        if request.args.get("cursor") else None,
+        current=current, next_url=next_url, prev_url=prev_url,
+        first_url=url_for("tickets.workspace", **args) if request.args.get("cursor") else None,
     ), status
 
 

@@ -363,6 +363,11 @@ def test_workspace_pages_by_cursor(app: Flask, as_user: Any, world: World) -> No
             url = page.text.split('rel="next"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
             assert "cursor=" in url
         assert seen == refs
+        # From the last page, "Forrige side" walks back to the page before it.
+        assert 'rel="prev"' in page.text and "Forrige side" in page.text
+        back_url = page.text.split('rel="prev"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        back = browser.get(back_url)
+        assert [r for r in refs if f">{r}<" in back.text] == refs[2:4]
     finally:
         app.config["SAMDESK_PAGE_SIZE"] = 25
 
