@@ -133,8 +133,8 @@ def _configure_sqlite(app: Flask) -> None:
 def _register_blueprints(app: APIFlask) -> None:
     from app.accounts.api import bp as accounts_api
     from app.accounts.views import bp as accounts_views
-    from app.audit import models as _audit_models  # noqa: F401 - the table is in the metadata
     from app.admin.views import bp as admin_views
+    from app.audit import models as _audit_models  # noqa: F401 - the table is in the metadata
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
     from app.tickets.api import bp as tickets_api

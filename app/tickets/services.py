@@ -19,7 +19,7 @@ from app.accounts.models import Role, User
 from app.db import atomic, is_postgres, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from app.extensions import db
-from app.tickets import notify, policy, queries, storage
+from app.tickets import hooks, notify, policy, queries, storage
 from app.tickets.models import (
     AGENT_CHANNELS,
     CATEGORIES,
@@ -64,6 +64,7 @@ def _record(
         event.ticket = ticket
     db.session.add(event)
     ticket.updated_at = utcnow()
+    hooks.event_recorded(ticket, event)
     return event
 
 
