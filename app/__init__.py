@@ -137,12 +137,19 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.audit import models as _audit_models  # noqa: F401 - the table is in the metadata
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
+    from app.telephony import init_app as init_telephony
+    from app.telephony import views as telephony_views
+    from app.telephony.api import bp as telephony_api
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
 
     for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views):
         app.register_blueprint(bp)
-    for api_bp in (accounts_api, tickets_api):
+    app.register_blueprint(telephony_views.bp)
+    for name in telephony_views.WEBHOOKS:  # Twilio signs its requests; CSRF does not apply
+        csrf.exempt(name.replace("telephony.", "app.telephony.views."))
+    init_telephony(app)
+    for api_bp in (accounts_api, tickets_api, telephony_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -164,11 +171,12 @@ def _register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
+    from app.telephony.cli import telephony_cli
     from app.tickets.cli import queues_cli, tickets_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli,
+        queues_cli, tickets_cli, telephony_cli,
     ):
         app.cli.add_command(group)
 

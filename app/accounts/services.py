@@ -60,9 +60,38 @@ def clean_phone(number: str, field: str = "phone") -> str:
         parsed = phonenumbers.parse(number, "NO")
     except phonenumbers.NumberParseException as exc:
         raise Invalid(field, _l("Enter a valid phone number.")) from exc
-    if not phonenumbers.is_possible_number(parsed):
+    if not phonenumbers.is_valid_number(parsed):
         raise Invalid(field, _l("Enter a valid phone number."))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _assign_phone(user: User, number: str | None, *, actor: User | None) -> None:
+    """Give ``user`` the mobile number (E.164, Norway the default region) or none. A number
+    belongs to at most one active user; a contact that intake made for a number (SMS, a call)
+    gives it up to a real user. A change of an existing user is written to the audit log."""
+    new = clean_phone(number) if number and number.strip() else None
+    if new == user.phone:
+        return
+    if new is not None:
+        holder = queries.user_by_phone(new)
+        if holder is not None and holder.id != user.id:
+            if not queries.is_phone_contact(holder):
+                raise Conflict(
+                    _l("The number %(number)s belongs to %(name)s already.", number=new,
+                       name=holder.display_name),
+                    code="phone_taken",
+                )
+            holder.phone = None
+            db.session.flush()
+    before, user.phone = user.phone, new
+    if user.id is not None:
+        from app.audit.services import record
+
+        record(
+            actor=actor if actor is not None else system_user(), action="user.phone_changed",
+            object_type="user", object_id=user.id, label=user.email, subject=user,
+            before={"phone": before}, after={"phone": new},
+        )
 
 
 def _require_admin(actor: User | None) -> None:
@@ -143,7 +172,7 @@ def create_user(
     user = User(email=email, name=clean_name(name) or email, locale=_clean_locale(locale))
     _set_municipality(user, municipality_code)
     if phone:
-        user.phone = clean_phone(phone)
+        _assign_phone(user, phone, actor=actor)
     if password is not None:
         user.password_hash = _hash_password(password)
     db.session.add(user)
@@ -207,13 +236,24 @@ def update_user(
             raise Invalid("roles", _l("You cannot take away your own administrator role."))
         _set_roles(user, roles)
     if phone is not None:
-        user.phone = clean_phone(phone) if phone.strip() else None
+        _assign_phone(user, phone, actor=actor)
     if locale is not None:
         user.locale = _clean_locale(locale)
     if is_active is not None:
         if actor is not None and actor.id == user.id and not is_active:
             raise Invalid("is_active", _l("You cannot deactivate yourself."))
         user.is_active = is_active
+    return user
+
+
+@atomic
+def set_phone(email: str, number: str | None, *, actor: User | None) -> User:
+    """Set (or, with an empty ``number``, clear) a user's mobile number."""
+    _require_admin(actor)
+    user = queries.user_by_email(email)
+    if user is None or user.is_system:
+        raise NotFound(_l("There is no user with the address %(email)s.", email=email))
+    _assign_phone(user, number, actor=actor)
     return user
 
 
@@ -326,4 +366,32 @@ def system_user() -> User:
         found = queries.user_by_email(queries.SYSTEM_EMAIL)
         assert found is not None
         return found
+    return user
+
+
+@atomic
+def contact_for_phone(number: str | None, *, municipality_code: str | None) -> User:
+    """The active user with this mobile number, or a contact made for it (SMS and phone intake):
+    an employee of ``municipality_code``, or without a municipality (triage). A hidden number
+    (None) gets one "unknown caller" contact per municipality. A contact cannot log in and gets
+    no mail; a real user given the number later takes it over."""
+    municipality = queries.municipality_by_code(municipality_code) if municipality_code else None
+    if number is not None:
+        number = clean_phone(number)
+        user = queries.user_by_phone(number)
+        if user is not None and not (queries.is_phone_contact(user) and municipality is not None):
+            return user
+        email = queries.phone_contact_email(number)
+    else:
+        email = f"ukjent-{(municipality_code or 'x').lower()}@{queries.PHONE_CONTACT_DOMAIN}"
+    user = queries.user_by_email(email)
+    if user is None:
+        user = User(email=email, name=number or "Ukjent innringer")
+        db.session.add(user)
+    user.phone, user.is_active = number, True
+    if municipality is not None:
+        user.municipality, user.municipality_id = municipality, municipality.id
+        if not user.role_rows:
+            user.role_rows.append(UserRole(role=Role.EMPLOYEE))
+    db.session.flush()
     return user

@@ -109,6 +109,7 @@ class EventKind(enum.StrEnum):
     MOVED = "moved"
     BOUNCED = "bounced"
     ANONYMISED = "anonymised"
+    SMS_STATUS = "sms_status"
 
     @property
     def label(self) -> str:
@@ -131,6 +132,7 @@ EVENT_LABELS = {
     EventKind.MOVED: _l("Moved to another queue"),
     EventKind.BOUNCED: _l("Notification bounced"),
     EventKind.ANONYMISED: _l("Anonymised"),
+    EventKind.SMS_STATUS: _l("SMS delivery"),
 }
 
 CATEGORIES = (

@@ -1,0 +1,115 @@
+"""Read-only lookups for telephony: webhooks seen, waiting texts, SMS threads, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.accounts import queries as accounts
+from app.accounts.models import Municipality
+from app.db import utcnow
+from app.extensions import db
+from app.telephony.models import (
+    PendingSms,
+    PendingStatus,
+    SmsReplyMode,
+    SmsThread,
+    TelephonySettings,
+    TwilioWebhook,
+    VoiceCall,
+    WebhookStatus,
+)
+
+
+def webhook_by_key(key: str) -> TwilioWebhook | None:
+    return db.session.scalar(sa.select(TwilioWebhook).where(TwilioWebhook.key == key))
+
+
+def failed_webhooks(limit: int = 200) -> Sequence[TwilioWebhook]:
+    return db.session.scalars(
+        sa.select(TwilioWebhook)
+        .where(TwilioWebhook.status == WebhookStatus.FAILED)
+        .order_by(TwilioWebhook.id)
+        .limit(limit)
+    ).all()
+
+
+def waiting_for(number: str, *, lock: bool = False) -> PendingSms | None:
+    stmt = sa.select(PendingSms).where(
+        PendingSms.number == number, PendingSms.status == PendingStatus.WAITING
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return db.session.scalar(stmt)
+
+
+def waiting_since(before: datetime, limit: int = 500) -> Sequence[int]:
+    return db.session.scalars(
+        sa.select(PendingSms.id)
+        .where(PendingSms.status == PendingStatus.WAITING, PendingSms.asked_at <= before)
+        .order_by(PendingSms.id)
+        .limit(limit)
+    ).all()
+
+
+def municipality_choices() -> dict[str, str]:
+    """{"1": "JEV", "2": "LUN", "3": "GRA"}: the active municipalities in the order they were
+    made (the demo makes Jevnaker, Lunner, Gran), at most nine, one key each."""
+    rows = db.session.scalars(
+        sa.select(Municipality.code).where(Municipality.is_active).order_by(Municipality.id).limit(9)
+    ).all()
+    return {str(i): code for i, code in enumerate(rows, start=1)}
+
+
+def municipality_names(codes: Sequence[str]) -> dict[str, str]:
+    found = {}
+    for code in codes:
+        municipality = accounts.municipality_by_code(code)
+        if municipality is not None:
+            found[code] = municipality.name
+    return found
+
+
+def thread_for(number: str, *, days: int, now: datetime | None = None) -> Sequence[SmsThread]:
+    """Cases an SMS from ``number`` may go on, latest first: SMS in or out within ``days``.
+    The caller checks that the case is still open and is the sender's."""
+    since = (now or utcnow()) - timedelta(days=days)
+    return db.session.scalars(
+        sa.select(SmsThread)
+        .where(SmsThread.number == number, SmsThread.last_sms_at >= since)
+        .order_by(SmsThread.last_sms_at.desc(), SmsThread.id.desc())
+        .limit(20)
+    ).all()
+
+
+def thread_row(ticket_id: int, number: str) -> SmsThread | None:
+    return db.session.scalar(
+        sa.select(SmsThread).where(SmsThread.ticket_id == ticket_id, SmsThread.number == number)
+    )
+
+
+def has_thread(ticket_id: int) -> bool:
+    return db.session.scalar(
+        sa.select(SmsThread.id).where(SmsThread.ticket_id == ticket_id).limit(1)
+    ) is not None
+
+
+def reply_mode(municipality_id: int | None) -> SmsReplyMode:
+    """How an agent's public reply on an SMS case goes out in this municipality (link unless an
+    administrator chose the whole text: SMS is not a confidential channel)."""
+    if municipality_id is None:
+        return SmsReplyMode.LINK
+    settings = db.session.get(TelephonySettings, municipality_id)
+    return settings.sms_reply_mode if settings is not None else SmsReplyMode.LINK
+
+
+def call_by_sid(call_sid: str) -> VoiceCall | None:
+    return db.session.scalar(sa.select(VoiceCall).where(VoiceCall.call_sid == call_sid))
+
+
+def call_by_recording(recording_sid: str) -> VoiceCall | None:
+    return db.session.scalar(
+        sa.select(VoiceCall).where(VoiceCall.recording_sid == recording_sid).order_by(VoiceCall.id)
+    )
