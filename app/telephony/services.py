@@ -595,6 +595,8 @@ def request_callback(fields: Mapping[str, Any], *, municipality_code: str) -> An
     call_sid = data.get("CallSid") or ""
     if not SID_RE.match(call_sid):
         raise Invalid("CallSid", _l("The request has no valid CallSid."), code="invalid_sid")
+    if sms.normalise(data.get("From")) is None:
+        raise Invalid("From", _l("The caller's number is hidden."), code="hidden_number")
     data["_municipality"] = municipality_code
     return _process(f"voice:{call_sid}:callback", "voice_callback", data, _take_callback)
 
@@ -637,8 +639,7 @@ def _take_message(data: dict[str, str]) -> _Taken:
 def _take_callback(data: dict[str, str]) -> _Taken:
     code = data.get("_municipality", "")
     number, _user = caller(data.get("From"))
-    if number is None:
-        raise Invalid("From", _l("The caller's number is hidden."), code="hidden_number")
+    assert number is not None  # request_callback refused a hidden number
     requester = _voice_requester(number, code)
     ticket = tickets.create_ticket(
         subject=_in_locale(None, _l("Call back: %(number)s", number=number)),

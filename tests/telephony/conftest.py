@@ -4,6 +4,8 @@ posted at a public URL that differs from what Flask sees (a proxy in front)."""
 from __future__ import annotations
 
 import itertools
+import json
+import logging
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from twilio.http import HttpClient
+from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
 from app.accounts.models import Role
@@ -90,3 +94,51 @@ def hadeland(app: Flask) -> dict[str, Any]:
 
 def random_token() -> str:
     return secrets.token_hex(16)
+
+
+class FakeTwilioHttp(HttpClient):
+    """Twilio's REST API as the real ``Client`` sees it, without the network: each request is
+    answered by the next planned response (status and JSON), or raises the planned exception."""
+
+    def __init__(self) -> None:
+        super().__init__(logger=logging.getLogger("tests.twilio"), is_async=False)
+        self.plan: list[tuple[int, dict[str, Any]] | Exception] = []
+        self.requests: list[dict[str, Any]] = []
+
+    def answer(self, status: int, body: dict[str, Any] | None = None) -> FakeTwilioHttp:
+        self.plan.append((status, body or {}))
+        return self
+
+    def fail(self, exc: Exception) -> FakeTwilioHttp:
+        self.plan.append(exc)
+        return self
+
+    def request(self, method: str, uri: str, params: Any = None, data: Any = None, headers: Any = None,
+                auth: Any = None, timeout: Any = None, allow_redirects: bool = False) -> Response:
+        self.requests.append({"method": method, "uri": uri, "data": dict(data or {}), "auth": auth})
+        planned = self.plan.pop(0) if self.plan else (201, {})
+        if isinstance(planned, Exception):
+            raise planned
+        status, body = planned
+        if status < 400 and "sid" not in body:
+            body = {"sid": sid(), "status": "queued", "to": (data or {}).get("To"), **body}
+        return Response(status, json.dumps(body))
+
+
+def twilio_error(code: int, status: int = 400) -> tuple[int, dict[str, Any]]:
+    return status, {"code": code, "message": f"error {code}", "more_info": "", "status": status}
+
+
+@pytest.fixture
+def fake_twilio(twilio_config: dict[str, Any], app: Flask) -> Iterator[FakeTwilioHttp]:
+    """The twilio backend, its real Client talking to FakeTwilioHttp; mail is not sent."""
+    from app.telephony.transport import TRANSPORT
+
+    fake = FakeTwilioHttp()
+    twilio_config["SAMDESK_SMS_BACKEND"] = "twilio"
+    saved = app.config.get("SAMDESK_OUTBOX_SUPPRESS_SEND")
+    app.config["SAMDESK_OUTBOX_SUPPRESS_SEND"] = True
+    TRANSPORT.http_client = fake
+    yield fake
+    TRANSPORT.http_client = None
+    app.config["SAMDESK_OUTBOX_SUPPRESS_SEND"] = saved
