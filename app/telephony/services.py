@@ -123,26 +123,28 @@ def receive_sms(fields: Mapping[str, Any]) -> Answer:
 
 
 def _process(key: str, kind: str, data: dict[str, str], take: Any) -> Answer:
-    seen = queries.webhook_by_key(key)
-    if seen is not None:
-        return Answer(seen.answer, seen.outcome or seen.status.value, _ref(seen), duplicate=True)
-    try:
-        return _run(key, kind, data, take)
-    except sa.exc.IntegrityError:
-        db.session.rollback()  # the same webhook, taken in at the same moment by another worker
+    for attempt in (1, 2):
         seen = queries.webhook_by_key(key)
         if seen is not None:
             return Answer(seen.answer, seen.outcome or seen.status.value, _ref(seen), duplicate=True)
-        return _keep_failed(key, kind, data, "integrity error")
-    except (sa.exc.OperationalError, sa.exc.InterfaceError):
-        raise  # the database is away: Twilio retries
-    except DomainError as exc:
-        db.session.rollback()
-        return _keep_failed(key, kind, data, f"{exc.code}: {exc.message}")
-    except Exception as exc:  # noqa: BLE001 - keep what the person sent; an admin retries
-        log.exception("telephony intake failed for %s %s", kind, key)
-        db.session.rollback()
-        return _keep_failed(key, kind, data, f"{type(exc).__name__}: {exc}")
+        try:
+            return _run(key, kind, data, take)
+        except sa.exc.IntegrityError:
+            # The same webhook taken in at the same moment by another worker (the second pass
+            # finds it), or two texts from one new number at once (the second pass joins them).
+            db.session.rollback()
+            if attempt == 2:
+                return _keep_failed(key, kind, data, "integrity error")
+        except (sa.exc.OperationalError, sa.exc.InterfaceError):
+            raise  # the database is away: Twilio retries
+        except DomainError as exc:
+            db.session.rollback()
+            return _keep_failed(key, kind, data, f"{exc.code}: {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - keep what the person sent; an admin retries
+            log.exception("telephony intake failed for %s %s", kind, key)
+            db.session.rollback()
+            return _keep_failed(key, kind, data, f"{type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable")
 
 
 def _ref(row: TwilioWebhook) -> str | None:
