@@ -465,6 +465,7 @@ def main() -> None:
     summary(sizes)
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
+    run_helper_bench("bench.telephony")
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
     note(f"results in {results}")
@@ -472,12 +473,17 @@ def main() -> None:
 
 def run_mail_bench() -> None:
     """Helper benchmarks of other parts (bench/mail.py) print their own JSON lines."""
+    run_helper_bench("bench.mail")
+
+
+def run_helper_bench(module_name: str) -> None:
+    """Run another part's benchmark (its ``main()``) and record the JSON lines it returns."""
     import importlib
     import importlib.util
 
-    if importlib.util.find_spec("bench.mail") is None:
+    if importlib.util.find_spec(module_name) is None:
         return
-    mail = importlib.import_module("bench.mail")
+    mail = importlib.import_module(module_name)
     main_fn = getattr(mail, "main", None)
     if main_fn is None:
         return

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.accounts import queries as accounts
 from app.accounts.models import Municipality
-from app.db import utcnow
+from app.db import is_postgres, is_storable, utcnow
 from app.extensions import db
 from app.telephony.models import (
     PendingSms,
@@ -21,6 +20,7 @@ from app.telephony.models import (
     VoiceCall,
     WebhookStatus,
 )
+from app.tickets.models import OPEN_STATUSES, Ticket
 
 
 def webhook_by_key(key: str) -> TwilioWebhook | None:
@@ -64,24 +64,32 @@ def municipality_choices() -> dict[str, str]:
 
 
 def municipality_names(codes: Sequence[str]) -> dict[str, str]:
-    found = {}
-    for code in codes:
-        municipality = accounts.municipality_by_code(code)
-        if municipality is not None:
-            found[code] = municipality.name
-    return found
-
-
-def thread_for(number: str, *, days: int, now: datetime | None = None) -> Sequence[SmsThread]:
-    """Cases an SMS from ``number`` may go on, latest first: SMS in or out within ``days``.
-    The caller checks that the case is still open and is the sender's."""
-    since = (now or utcnow()) - timedelta(days=days)
-    return db.session.scalars(
-        sa.select(SmsThread)
-        .where(SmsThread.number == number, SmsThread.last_sms_at >= since)
-        .order_by(SmsThread.last_sms_at.desc(), SmsThread.id.desc())
-        .limit(20)
+    if not codes or not all(is_storable(c) for c in codes):
+        return {}
+    rows = db.session.execute(
+        sa.select(Municipality.code, Municipality.name).where(Municipality.code.in_(list(codes)))
     ).all()
+    return {code: name for code, name in rows}
+
+
+def open_threads(number: str, *, requester_id: int, days: int,
+                 now: datetime | None = None) -> Sequence[tuple[SmsThread, Ticket]]:
+    """Open cases of ``requester_id`` an SMS from ``number`` may go on, latest SMS first (in or
+    out within ``days``), locked for the reply. The caller checks visibility again."""
+    since = (now or utcnow()) - timedelta(days=days)
+    stmt = (
+        sa.select(SmsThread, Ticket)
+        .join(Ticket, Ticket.id == SmsThread.ticket_id)
+        .where(
+            SmsThread.number == number, SmsThread.last_sms_at >= since,
+            Ticket.requester_id == requester_id, Ticket.status.in_(OPEN_STATUSES),
+        )
+        .order_by(SmsThread.last_sms_at.desc(), SmsThread.id.desc())
+        .limit(1)
+    )
+    if is_postgres():
+        stmt = stmt.with_for_update(of=Ticket)
+    return [(thread, ticket) for thread, ticket in db.session.execute(stmt).all()]
 
 
 def thread_row(ticket_id: int, number: str) -> SmsThread | None:

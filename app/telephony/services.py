@@ -44,6 +44,7 @@ from app.telephony.models import (
     VoiceCall,
     WebhookStatus,
 )
+from app.tickets import policy as tickets_policy
 from app.tickets import queries as tickets_queries
 from app.tickets import services as tickets
 from app.tickets import storage
@@ -156,15 +157,15 @@ def _ref(row: TwilioWebhook) -> str | None:
 
 @atomic
 def _run(key: str, kind: str, data: dict[str, str], take: Any) -> Answer:
-    row = TwilioWebhook(
-        key=key, kind=kind, sender=(data.get("From") or "")[:40], params=data,
-        status=WebhookStatus.PROCESSED,
-    )
-    db.session.add(row)
-    db.session.flush()  # a concurrent retry of the same webhook waits here, then fails
     taken: _Taken = take(data)
-    row.outcome, row.answer = taken.outcome, taken.text
-    row.ticket_id = taken.ticket.id if taken.ticket is not None else None
+    # Written last, in one INSERT: a concurrent retry of the same webhook fails here on the
+    # unique key, rolls back its work, and finds this row on its second pass.
+    db.session.add(TwilioWebhook(
+        key=key, kind=kind, sender=(data.get("From") or "")[:40], params=data,
+        status=WebhookStatus.PROCESSED, outcome=taken.outcome, answer=taken.text,
+        ticket_id=taken.ticket.id if taken.ticket is not None else None,
+    ))
+    db.session.flush()
     return Answer(taken.text, taken.outcome, taken.ticket.ref if taken.ticket else None)
 
 
@@ -199,19 +200,19 @@ def _from_known(user: User, number: str, body: str, media: list[dict[str, str]])
     new_case = bool(NEW_CASE_RE.match(body))
     if new_case:
         body = NEW_CASE_RE.sub("", body, count=1)
-    ticket = None if new_case else _open_thread(user, number)
+    found = None if new_case else _open_thread(user, number)
     files, notes = _fetch_media(media)
     text = _with_notes(body, notes)
-    if ticket is not None:
+    if found is not None:
+        ticket, thread = found
         try:
             tickets.reply(ticket.ref, body=text or _no_text(), actor=user, channel=Channel.SMS,
                           files=files, ticket=ticket)
         except Invalid as exc:
             if exc.code not in ("ticket_closed", "reopen_expired"):
                 raise
-            ticket = None
         else:
-            touch_thread(ticket.id, number)
+            thread.last_sms_at = utcnow()
             return _Taken(_in_locale(user, _l("Thank you! Your message is added to case %(ref)s.",
                                                ref=ticket.ref)), "added", ticket)
     ticket = tickets.create_ticket(
@@ -219,8 +220,12 @@ def _from_known(user: User, number: str, body: str, media: list[dict[str, str]])
         channel=Channel.SMS, files=files, to_triage=user.municipality_id is None,
         notify_requester=False,
     )
-    touch_thread(ticket.id, number)
+    _new_thread(ticket, number)
     return _Taken(_created_text(user, ticket), "created", ticket)
+
+
+def _new_thread(ticket: Ticket, number: str) -> None:
+    db.session.add(SmsThread(ticket_id=ticket.id, number=number))
 
 
 def _created_text(user: User | None, ticket: Ticket) -> str:
@@ -229,12 +234,12 @@ def _created_text(user: User | None, ticket: Ticket) -> str:
         "for a new case.", ref=ticket.ref))
 
 
-def _open_thread(user: User, number: str) -> Ticket | None:
+def _open_thread(user: User, number: str) -> tuple[Ticket, SmsThread] | None:
+    """The sender's latest open case an SMS conversation with this number is on, locked."""
     days = int(current_app.config.get("SAMDESK_SMS_THREAD_DAYS", 7))
-    for thread in queries.thread_for(number, days=days):
-        ticket = db.session.get(Ticket, thread.ticket_id)
-        if ticket is not None and ticket.is_open and ticket.requester_id == user.id:
-            return tickets_queries.get_visible(ticket.ref, user, lock=True)
+    for thread, ticket in queries.open_threads(number, requester_id=user.id, days=days):
+        if ticket.is_open and ticket.requester_id == user.id and tickets_policy.can_see(user, ticket):
+            return ticket, thread
     return None
 
 
@@ -264,7 +269,7 @@ def _from_unknown(number: str, body: str, media: list[dict[str, str]]) -> _Taken
         requester=contact, channel=Channel.SMS, files=files, notify_requester=False,
     )
     waiting.status, waiting.ticket_id = PendingStatus.ANSWERED, ticket.id
-    touch_thread(ticket.id, number)
+    _new_thread(ticket, number)
     return _Taken(_created_text(None, ticket), "created", ticket)
 
 
@@ -388,7 +393,7 @@ def expire_waiting(*, actor: User) -> list[str]:
             continue
         ticket = _to_triage(pending.number, pending.body, pending.media)
         pending.status, pending.ticket_id = PendingStatus.EXPIRED, ticket.id
-        touch_thread(ticket.id, pending.number)
+        _new_thread(ticket, pending.number)
         refs.append(ticket.ref)
     if refs:
         audit(actor=actor, action="telephony.waiting_expired", object_type="sms_pending",
