@@ -28,12 +28,14 @@ from flask_wtf import FlaskForm
 from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
-from wtforms import TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.accounts import queries as accounts_queries
 from app.db import utcnow
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Forbidden, Invalid
 from app.telephony import hours, queries, services, signature
+from app.telephony.models import SmsReplyMode
 from app.tickets import queries as tickets_queries
 from app.web import put_error
 
@@ -321,3 +323,58 @@ def panel(ticket: Any, user: Any) -> dict[str, Any]:
         "reply_mode_label": mode.label if mode is not None else None,
         "form": SmsForm(formdata=None),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings (administrators): the SMS reply mode per municipality, webhooks kept as failed
+
+
+class ReplyModeForm(FlaskForm):
+    mode = SelectField(_l("A public reply on an SMS case goes out as"),
+                       choices=lambda: [(m.value, m.label) for m in SmsReplyMode])
+
+
+def _require_admin() -> None:
+    from app.telephony import policy
+
+    if not current_user.is_authenticated or not policy.can_manage(_user()):
+        raise Forbidden(_("Only administrators can change the SMS settings."))
+
+
+@bp.get("/innstillinger")
+@login_required
+def settings() -> Any:
+    _require_admin()
+    rows = []
+    for municipality in accounts_queries.municipalities():
+        form = ReplyModeForm(prefix=municipality.code, formdata=None)
+        form.mode.data = queries.reply_mode(municipality.id).value
+        rows.append((municipality, form))
+    return render_template("telephony/settings.html", rows=rows, failed=queries.failed_webhooks(),
+                           retry=FlaskForm(prefix="retry"))
+
+
+@bp.post("/innstillinger/<code>")
+@login_required
+def set_reply_mode(code: str) -> Any:
+    _require_admin()
+    form = ReplyModeForm(prefix=code.upper())
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Try again."), "error")
+        return redirect(url_for("telephony.settings")), 303
+    settings_row = services.set_reply_mode(code, form.mode.data or "", actor=_user())
+    flash(_("SMS replies in %(name)s: %(mode)s.", name=settings_row.municipality.name,
+            mode=settings_row.sms_reply_mode.label), "success")
+    return redirect(url_for("telephony.settings"))
+
+
+@bp.post("/innstillinger/prov-igjen")
+@login_required
+def retry_failed() -> Any:
+    _require_admin()
+    if not FlaskForm(prefix="retry").validate_on_submit():
+        flash(_("The form had expired. Try again."), "error")
+        return redirect(url_for("telephony.settings")), 303
+    results = services.retry_failed(actor=_user())
+    flash(_("Tried again: %(n)s.", n=len(results)), "success")
+    return redirect(url_for("telephony.settings"))

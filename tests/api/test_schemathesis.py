@@ -33,6 +33,7 @@ OPERATIONS = [
     ("POST", "/api/v1/tickets/{ref}/messages"),
     ("POST", "/api/v1/tickets/{ref}/priority"),
     ("POST", "/api/v1/tickets/{ref}/send-back"),
+    ("POST", "/api/v1/tickets/{ref}/sms"),
     ("POST", "/api/v1/tickets/{ref}/status"),
     ("GET", "/api/v1/users/{email}/access-log"),
 ]
