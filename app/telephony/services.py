@@ -105,9 +105,10 @@ def _case_url(ref: str) -> str:
     return f"{current_app.config['SAMDESK_BASE_URL'].rstrip('/')}/saker/{ref}"
 
 
-def _in_locale(user: User | None, message: Any, **values: Any) -> str:
+def _in_locale(user: User | None, message: Any) -> str:
+    """A lazy message (its values already given) in the user's language, Norwegian without one."""
     with force_locale((user.locale if user is not None else None) or "nb"):
-        return str(_(str(message), **values)) if values else str(_(str(message)))
+        return str(message)
 
 
 # ---------------------------------------------------------------------------------------------

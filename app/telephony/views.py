@@ -114,9 +114,10 @@ def sms_status() -> Response:
 # Voice: /voice → (known: menu) or /voice/kommune → /voice/meny → /voice/valg → /voice/opptak
 
 
-def _say(response: Any, message: Any, **values: Any) -> None:
+def _say(response: Any, message: Any) -> None:
+    """Say a lazy message (its values already given), always in Norwegian."""
     with force_locale("nb"):
-        text = _(str(message), **values) if values else _(str(message))
+        text = str(message)
     response.say(text, **VOICE)
 
 
