@@ -254,9 +254,14 @@ def _record_bounce(parsed: ParsedMail) -> int | None:
     if not ids:
         return None
     sent = outbox.find_by_message_ids(ids)
-    if sent is None or sent.ticket_id is None:
+    if sent is None:
         return None
-    outbox.mark_bounced(sent)
+    outbox.record_delivery(
+        transport="smtp", provider_id=sent.message_id or "",
+        state=outbox.DeliveryState.BOUNCED, error=parsed.bounce_reason, actor=accounts.system_user(),
+    )
+    if sent.ticket_id is None:
+        return None
     tickets.record_bounce(
         sent.ticket_id,
         recipient=parsed.bounced_recipient or sent.recipient,
