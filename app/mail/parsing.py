@@ -24,6 +24,7 @@ from email.message import EmailMessage, Message
 
 import html2text
 from charset_normalizer import from_bytes
+from flufl.bounce import all_failures
 
 MAX_PARTS = 500  # a message with more MIME parts than this is not a person's mail
 
@@ -103,6 +104,9 @@ class ParsedMail:
     bounced_message_ids: list[str] = field(default_factory=list)
     bounced_recipient: str | None = None
     bounce_reason: str = ""
+    # Every failed recipient the report names, and whether it is final (False: a delay warning).
+    bounced_recipients: list[str] = field(default_factory=list)
+    bounce_permanent: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,6 +546,8 @@ def classify(msg: Message, subject: str, from_address: str | None, walk: _Walk) 
         return "bounce"
     if daemon and not subject:
         return "bounce"
+    if daemon and any(library_failures(msg)):  # a mail server's own report in a format it knows
+        return "bounce"
     auto_submitted = _header_lower(msg, "auto-submitted")
     if auto_submitted and auto_submitted != "no":
         return "auto_reply"
@@ -559,29 +565,56 @@ def classify(msg: Message, subject: str, from_address: str | None, walk: _Walk) 
     return "ticket"
 
 
-def _bounce_details(msg: Message, walk: _Walk, text: str) -> tuple[list[str], str | None, str]:
+def library_failures(msg: Message) -> tuple[list[str], list[str]]:
+    """(temporary, permanent) failed recipients as flufl.bounce finds them (RFC 3464 reports and
+    the formats of many mail servers); empty lists when it recognises nothing or fails."""
+    try:
+        temporary, permanent = all_failures(msg)
+    except Exception:  # noqa: BLE001 - a detector choking on odd mail: the regex fallback decides
+        return [], []
+
+    def usable(found: frozenset[bytes]) -> list[str]:
+        addresses = (a.decode("utf-8", "replace").strip().strip("<>").lower() for a in found)
+        return sorted(a for a in addresses if ADDRESS_RE.match(a))
+
+    return usable(temporary), usable(permanent)
+
+
+def _bounce_details(msg: Message, walk: _Walk, text: str) -> tuple[list[str], list[str], str, bool]:
+    """(Message-IDs of what bounced, failed recipients, reason, permanent?) of a bounce.
+
+    Recipients and permanence come from flufl.bounce where it recognises the report; the
+    hand-written reading of delivery-status parts below is the fallback (docs/adr/0061)."""
     ids: list[str] = []
     for headers in walk.returned_headers:
         ids += _msgids(_raw_header(headers, "message-id"))
-    recipient = None
+    recipients: list[str] = []
     reason = ""
+    delayed = False
     for status in walk.delivery_status:
-        found = re.search(r"^(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*(\S+)", status, re.I | re.M)
-        if found and recipient is None:
-            recipient = found.group(1).strip("<>").lower()
+        for found in re.finditer(r"^(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*(\S+)", status, re.I | re.M):
+            recipients.append(found.group(1).strip("<>").lower())
         diag = re.search(r"^Diagnostic-Code:\s*(.+)$", status, re.I | re.M)
         if diag and not reason:
             reason = diag.group(1).strip()
         act = re.search(r"^Status:\s*(\S+)", status, re.I | re.M)
         if act and not reason:
             reason = act.group(1)
+        if re.search(r"^Action:\s*delayed", status, re.I | re.M) and not re.search(
+            r"^Action:\s*failed", status, re.I | re.M
+        ):
+            delayed = True
     failed = _raw_header(msg, "x-failed-recipients")
-    if recipient is None and failed:
-        recipient = failed.split(",")[0].strip().lower()
+    if failed:
+        recipients += [a.strip().lower() for a in failed.split(",") if a.strip()]
+    temporary, permanent = library_failures(msg)
+    if permanent or temporary:
+        recipients = permanent + temporary + recipients
+        delayed = not permanent
     # Message-IDs quoted anywhere in the text (mailers that inline the returned headers).
     for found in re.finditer(r"^\s*Message-ID:\s*(<[^>]+>)", text, re.I | re.M):
         ids.append(found.group(1))
-    return list(dict.fromkeys(ids)), recipient, reason[:500]
+    return list(dict.fromkeys(ids)), list(dict.fromkeys(recipients)), reason[:500], not delayed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -626,9 +659,10 @@ def parse(raw: bytes) -> ParsedMail:
         kind=kind,
     )
     if kind == "bounce":
-        parsed.bounced_message_ids, parsed.bounced_recipient, parsed.bounce_reason = _bounce_details(
-            msg, acc, text
-        )
+        ids, recipients, reason, permanent = _bounce_details(msg, acc, text)
+        parsed.bounced_message_ids, parsed.bounce_reason = ids, reason
+        parsed.bounced_recipients, parsed.bounce_permanent = recipients, permanent
+        parsed.bounced_recipient = recipients[0] if recipients else None
     return parsed
 
 
