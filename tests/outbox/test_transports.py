@@ -253,3 +253,56 @@ def test_retried_dead_letter_is_queued_again(app, fake_sms: FakeSms) -> None:
 
     (row,) = _rows()
     assert row.status is OutboxStatus.SENT and row.delivery_state is DeliveryState.SENT
+
+
+@pytest.mark.postgres_only
+def test_two_workers_send_every_sms_and_mail_exactly_once(app, world, smtp: SmtpServer) -> None:
+    import threading
+
+    from app.tickets import services as tickets
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL")
+
+    class Counting:
+        name = "counting"
+        channel = OutboxChannel.SMS
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.sent: list[int] = []
+
+        def send(self, row: OutboxMessage) -> str | None:
+            with self.lock:
+                self.sent.append(row.id)
+            return f"c-{row.id}"
+
+    counting = Counting()
+    outbox.register_transport(counting)
+    try:
+        for n in range(20):
+            _sms(to=f"+47900000{n:02d}")
+            tickets.create_ticket(subject=f"Sak {n}", body="Tekst", actor=world.employee)
+        barrier = threading.Barrier(2)
+        reports = []
+
+        def work() -> None:
+            with app.app_context():
+                barrier.wait()
+                reports.append(outbox.deliver_due())
+                db.session.remove()
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        outbox.unregister_transport(OutboxChannel.SMS)
+
+    assert len(counting.sent) == 20 and len(set(counting.sent)) == 20
+    assert len({m["Message-ID"] for m in smtp.inbox.messages}) == len(smtp.inbox.messages) == 20
+    assert sum(r.sent for r in reports) == 40
+    rows = _rows()
+    assert {(r.status, r.delivery_state) for r in rows} == {(OutboxStatus.SENT, DeliveryState.SENT)}
+    assert {r.transport for r in rows} == {"smtp", "counting"}
