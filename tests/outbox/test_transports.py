@@ -306,3 +306,32 @@ def test_two_workers_send_every_sms_and_mail_exactly_once(app, world, smtp: Smtp
     rows = _rows()
     assert {(r.status, r.delivery_state) for r in rows} == {(OutboxStatus.SENT, DeliveryState.SENT)}
     assert {r.transport for r in rows} == {"smtp", "counting"}
+
+
+def test_unknown_delivery_state_is_refused_in_norwegian(app, fake_sms: FakeSms) -> None:
+    from flask_babel import force_locale
+
+    from app.errors import Invalid
+
+    fake_sms.answers = ["SM3"]
+    _sms()
+    outbox.deliver_due()
+
+    with pytest.raises(Invalid) as refused:
+        outbox.record_delivery(transport="fake", provider_id="SM3", state="lost", actor=system_user())
+
+    assert refused.value.code == "unknown_delivery_state"
+    with app.test_request_context(), force_locale("nb"):
+        assert str(refused.value.message) == "Ukjent leveringsstatus lost."
+    assert _rows()[0].delivery_state is DeliveryState.SENT
+
+
+def test_sms_dead_letter_is_listed_with_its_channel_for_the_admin(app, world, fake_sms: FakeSms, as_user) -> None:
+    fake_sms.answers = [outbox.PermanentFailure("21614 not a mobile number")]
+    _sms(to="+4761338000")
+    outbox.deliver_due()
+
+    page = as_user(world.admin).get("/admin/utboks/")
+
+    assert page.status_code == 200
+    assert "<td>SMS</td>" in page.text and "+4761338000" in page.text and "21614" in page.text
