@@ -19,7 +19,8 @@ from app.outbox import services as outbox
 from app.outbox.models import OutboxChannel
 from app.tickets.models import Channel, Message, Ticket
 
-# Three concatenated SMS segments of plain GSM text; longer texts are cut with an ellipsis.
+# Three concatenated SMS segments of GSM 7-bit text (which has æøå); longer texts are cut with
+# "..." (the one-character ellipsis is not GSM 7-bit and would make the whole SMS UCS-2).
 SMS_MAX_CHARS = 459
 
 
@@ -76,7 +77,7 @@ def short_text(text: str, limit: int = SMS_MAX_CHARS) -> str:
     """Lines stripped, blank lines dropped, and at most ``limit`` characters."""
     lines = [line.strip() for line in text.splitlines()]
     joined = "\n".join(line for line in lines if line)
-    return joined if len(joined) <= limit else joined[: limit - 1].rstrip() + "…"
+    return joined if len(joined) <= limit else joined[: limit - 3].rstrip() + "..."
 
 
 def _send(
