@@ -335,3 +335,28 @@ def test_sms_dead_letter_is_listed_with_its_channel_for_the_admin(app, world, fa
 
     assert page.status_code == 200
     assert "<td>SMS</td>" in page.text and "+4761338000" in page.text and "21614" in page.text
+
+
+def test_a_server_that_never_answers_times_out_and_the_mail_waits(app, world) -> None:
+    import socket
+
+    from tests.factories import make_ticket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection and never greets
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "SAMDESK_SMTP_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1], SAMDESK_SMTP_TIMEOUT=0.3)
+    try:
+        make_ticket(world.employee)
+        make_ticket(world.employee2)
+
+        report = outbox.deliver_due()
+    finally:
+        app.config.update(saved)
+        silent.close()
+
+    assert (report.sent, report.retried) == (0, 1)  # the run stopped after the first timeout
+    first, second = _rows()
+    assert first.status is OutboxStatus.PENDING and "unavailable" in (first.last_error or "")
+    assert second.attempts == 0
