@@ -249,17 +249,26 @@ def _refused_recently(sender: str) -> bool:
 
 
 def _record_bounce(parsed: ParsedMail) -> int | None:
-    """A bounce of one of our notifications goes on that notification's ticket."""
+    """A bounce of one of our notifications: the outbox row's delivery state becomes bounced and
+    the case's history says so. A delay warning changes neither: that mail may still arrive."""
     ids = parsed.bounced_message_ids + parsed.in_reply_to + parsed.references
     if not ids:
         return None
     sent = outbox.find_by_message_ids(ids)
-    if sent is None or sent.ticket_id is None:
+    if sent is None:
         return None
-    outbox.mark_bounced(sent)
+    if not parsed.bounce_permanent:  # a delay warning: linked to its case, nothing recorded
+        return sent.ticket_id
+    outbox.record_delivery(
+        transport="smtp", provider_id=sent.message_id or "", state=outbox.DeliveryState.BOUNCED,
+        error=parsed.bounce_reason or None, actor=accounts.system_user(),
+    )
+    if sent.ticket_id is None:
+        return None
+    recipient = sent.recipient if sent.recipient.lower() in parsed.bounced_recipients else None
     tickets.record_bounce(
         sent.ticket_id,
-        recipient=parsed.bounced_recipient or sent.recipient,
+        recipient=recipient or parsed.bounced_recipient or sent.recipient,
         note=parsed.bounce_reason or parsed.subject or "bounce",
     )
     return sent.ticket_id

@@ -9,18 +9,21 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The SMS transport for the outbox, the ticket hook that sends public replies on SMS cases
-    by SMS, and the case page's SMS panel."""
+    """The SMS transport for the outbox, the ticket hook that keeps SMS threads current, the
+    case page's SMS panel, and the reply-by-link text for SMS notifications."""
     from flask_login import current_user
 
-    from app.telephony import outbox_contract, services, views
+    from app.outbox.services import register_transport
+    from app.telephony import services, views
     from app.telephony.transport import TRANSPORT
     from app.tickets import hooks
 
-    outbox_contract.register(TRANSPORT)
+    register_transport(TRANSPORT)
     hooks.subscribe(services.on_ticket_event)
 
     def telephony_panel(ticket: Any) -> dict[str, Any]:
         return views.panel(ticket, current_user)
 
     app.jinja_env.globals["telephony_panel"] = telephony_panel
+    # tickets/mail/reply.sms.txt asks how a reply goes out by SMS in the case's municipality.
+    app.jinja_env.globals["sms_reply_link_text"] = services.sms_reply_link_text

@@ -9,7 +9,6 @@ and gets the same answer, and one that could not be processed is kept with its f
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import unicodedata
@@ -33,7 +32,8 @@ from app.db import atomic, utcnow
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.outbox import services as outbox
-from app.telephony import outbox_contract, policy, queries, sms
+from app.outbox.models import OutboxChannel
+from app.telephony import policy, queries, sms
 from app.telephony.models import (
     PendingSms,
     PendingStatus,
@@ -44,11 +44,11 @@ from app.telephony.models import (
     VoiceCall,
     WebhookStatus,
 )
+from app.tickets import notify, storage
 from app.tickets import policy as tickets_policy
 from app.tickets import queries as tickets_queries
 from app.tickets import services as tickets
-from app.tickets import storage
-from app.tickets.models import Channel, EventKind, Message, Status, Ticket, TicketEvent
+from app.tickets.models import Channel, EventKind, Message, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,6 @@ TWILIO_MEDIA_PREFIX = "https://api.twilio.com/"
 # Twilio's MessageStatus values we act on, and the outbox delivery state they mean.
 DELIVERY_STATES = {"sent": "sent", "delivered": "delivered", "undelivered": "failed", "failed": "failed"}
 
-# Set while send_sms records its message, so that the reply hook does not send it twice.
-_sending = contextvars.ContextVar("telephony_sending", default=False)
 
 
 @dataclass(frozen=True)
@@ -448,7 +446,8 @@ def _note_failure(row_id: int, error: str) -> None:
 @atomic
 def send_sms(ref: str, *, text: str, actor: User) -> Message:
     """An agent sends an SMS to the case's employee, from any case. It goes on the case as a
-    public reply (channel SMS) and the employee's answer threads back onto the case."""
+    public reply with channel SMS; from then on the case is an SMS case (tickets.notify sends
+    the employee's notifications about it by SMS) and the employee's answer threads back."""
     ticket = tickets_queries.get_visible(ref, actor, lock=True)
     if not policy.can_send_sms(actor, ticket):
         raise Forbidden(_l("Only agents working the case can send an SMS from it."))
@@ -462,58 +461,49 @@ def send_sms(ref: str, *, text: str, actor: User) -> Message:
         raise Invalid("text", _l("Write the SMS."))
     if len(body) > 1000:
         raise Invalid("text", _l("An SMS can be at most 1000 characters."))
-    token = _sending.set(True)
-    try:
-        message = tickets.reply(ticket.ref, body=body, actor=actor, channel=Channel.SMS, ticket=ticket)
-    finally:
-        _sending.reset(token)
-    outbox.enqueue_sms(to=number, text=sms.fit(f"{ticket.ref}: {body}", link=_case_url(ticket.ref)),
-                       ticket_id=ticket.id)
     touch_thread(ticket.id, number)
-    return message
-
-
-def is_sms_case(ticket: Ticket) -> bool:
-    return ticket.channel is Channel.SMS or (ticket.id is not None and queries.has_thread(ticket.id))
+    # The reply's notification is the SMS itself: notify.channel_for picks SMS for a case with
+    # an SMS message, and sms_reply_link_text sends an agent's SMS as written.
+    return tickets.reply(ticket.ref, body=body, actor=actor, channel=Channel.SMS, ticket=ticket)
 
 
 def reply_preview(ticket: Ticket) -> SmsReplyMode | None:
-    """How a public reply on this case would go out by SMS, or None when it would not."""
-    if not is_sms_case(ticket) or not sms.is_e164(ticket.requester.phone):
+    """How an agent's public reply on this case reaches the employee by SMS, or None when their
+    notifications go another way (tickets.notify.channel_for decides)."""
+    if notify.channel_for(ticket.requester, ticket) is not OutboxChannel.SMS:
         return None
+    if not sms.is_e164(ticket.requester.phone):
+        return None
+    if not notify.is_sms_case(ticket):
+        return SmsReplyMode.TEXT
     return queries.reply_mode(ticket.municipality_id)
 
 
+def sms_reply_link_text(ticket: Ticket, message: Message | None, url: str) -> str | None:
+    """For tickets/mail/reply.sms.txt: the short text that replaces an agent's reply when the
+    municipality sends only a link (rendered in the recipient's language), or None to send the
+    reply itself. An SMS an agent wrote as such always goes as written."""
+    if message is not None and message.channel is Channel.SMS:
+        return None
+    if not notify.is_sms_case(ticket):  # SMS only because they have no email: the reply itself
+        return None
+    if queries.reply_mode(ticket.municipality_id) is SmsReplyMode.TEXT:
+        return None
+    return str(_("%(ref)s: You have an answer on your case (%(status)s). Read it here: %(link)s",
+                 ref=ticket.ref, status=ticket.status.label.lower(), link=url))
+
+
 def on_ticket_event(ticket: Ticket, event: TicketEvent) -> None:
-    """An agent's public reply on an SMS case goes to the employee by SMS too: its text, or only
-    the reference, status and link, as the municipality chose (ticket hook, same transaction)."""
-    if event.kind is not EventKind.REPLIED or _sending.get() or ticket.id is None:
+    """An agent's public reply to an employee reached by SMS keeps the SMS thread current, so
+    that the employee's answer within SAMDESK_SMS_THREAD_DAYS goes on this case."""
+    if event.kind is not EventKind.REPLIED or ticket.id is None:
         return
     if event.actor_id is None or event.actor_id == ticket.requester_id:
         return
-    mode = reply_preview(ticket)
-    if mode is None:
-        return
-    requester = ticket.requester
-    number = requester.phone
-    assert number is not None
-    link = _case_url(ticket.ref)
-    if mode is SmsReplyMode.TEXT:
-        message = db.session.scalars(
-            sa.select(Message).where(Message.ticket_id == ticket.id, Message.internal.is_(False))
-            .order_by(Message.id.desc()).limit(1)
-        ).first()
-        if message is None:
-            return
-        text = sms.fit(f"{ticket.ref}: {message.body}", link=link)
-    else:
-        shown = Status.OPEN if ticket.status is Status.NEW else ticket.status
-        with force_locale(requester.locale or "nb"):
-            text = str(_("%(ref)s: You have an answer on your case (%(status)s). Read it here: %(link)s",
-                         ref=ticket.ref, status=shown.label.lower(), link=link))
-        text = sms.fit(text)
-    outbox.enqueue_sms(to=number, text=text, ticket_id=ticket.id)
-    touch_thread(ticket.id, number)
+    number = ticket.requester.phone
+    if sms.is_e164(number) and notify.channel_for(ticket.requester, ticket) is OutboxChannel.SMS:
+        assert number is not None
+        touch_thread(ticket.id, number)
 
 
 def receive_status(fields: Mapping[str, Any]) -> Answer:
@@ -535,11 +525,12 @@ def _take_status(data: dict[str, str]) -> _Taken:
     code = data.get("ErrorCode") or ""
     error = f"Twilio {status}, error {code}" if code else (f"Twilio {status}" if state == "failed" else None)
     actor = accounts.system_user()
-    row = outbox_contract.record_delivery(transport="twilio", provider_id=sid, state=state,
-                                          error=error, actor=actor)
-    ticket_id = getattr(row, "ticket_id", None)
-    if ticket_id is not None and state in ("delivered", "failed"):
-        tickets.record_sms_status(ticket_id, state=status, recipient=str(getattr(row, "recipient", "")),
+    row = outbox.record_delivery(transport="twilio", provider_id=sid, state=state, error=error,
+                                 actor=actor)
+    ticket_id = row.ticket_id if row is not None else None
+    moved = row is not None and row.delivery_state.value == state  # never backwards (ADR 0062)
+    if ticket_id is not None and moved and state in ("delivered", "failed"):
+        tickets.record_sms_status(ticket_id, state=status, recipient=row.recipient if row else "",
                                   actor=actor, error=error)
     ticket = db.session.get(Ticket, ticket_id) if ticket_id is not None else None
     return _Taken("", "status" if row is not None else "unknown", ticket)

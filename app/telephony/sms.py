@@ -74,7 +74,8 @@ def fit(text: str, *, link: str | None = None, max_segments: int = MAX_SEGMENTS)
     text = text.strip()
     if fits(text, max_segments):
         return text
-    tail = f"… {link}" if link else "…"
+    dots = "..." if is_gsm7(text) else "…"  # "…" is not GSM-7: it would make the SMS UCS-2
+    tail = f"{dots} {link}" if link else dots
     low, high = 0, len(text)
     while low < high:  # the longest prefix that fits with the tail
         middle = (low + high + 1) // 2
@@ -92,3 +93,17 @@ def fit(text: str, *, link: str | None = None, max_segments: int = MAX_SEGMENTS)
     if not fits(result, max_segments):  # a link longer than the whole allowance
         result = result[: 67 * max_segments]
     return result
+
+
+TRAILING_LINK_RE = re.compile(r"\s*(https?://\S+)\s*$")
+
+
+def fit_keeping_link(text: str, max_segments: int = MAX_SEGMENTS) -> str:
+    """``fit``, keeping a link that ends the text (the case's address) whole at the end."""
+    text = text.strip()
+    if fits(text, max_segments):
+        return text
+    found = TRAILING_LINK_RE.search(text)
+    if found is None:
+        return fit(text, max_segments=max_segments)
+    return fit(text[: found.start()], link=found.group(1), max_segments=max_segments)

@@ -20,8 +20,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from app.outbox.models import OutboxChannel
+from app.outbox.services import PermanentFailure, TemporaryFailure
+from app.outbox.transports import LogSmsTransport, masked_number
 from app.telephony import sms
-from app.telephony.outbox_contract import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 # twilio's HTTP client logs request parameters (the number and the text) at INFO.
@@ -51,36 +52,38 @@ PERMANENT_CODES = frozenset({
 TIMEOUT_SECONDS = 15
 
 
-def mask(number: str) -> str:
-    """A number as logs may show it: country code and the last two digits."""
-    return number[:3] + "*" * max(0, len(number) - 5) + number[-2:] if len(number) > 5 else "***"
+mask = masked_number
 
 
 class SmsTransport:
-    """The one SMS transport the outbox knows; its backend follows the configuration."""
+    """The SMS transport registered with the outbox; its backend (and so the ``name`` stored on
+    each row it sends) follows the configuration when the row is sent."""
 
     channel = OutboxChannel.SMS
 
     def __init__(self) -> None:
         # Tests hand the real Client a fake HTTP client here (twilio.http.HttpClient).
         self.http_client: HttpClient | None = None
+        self._name: str | None = None
 
     @property
     def name(self) -> str:
-        return str(current_app.config.get("SAMDESK_SMS_BACKEND") or "log")
+        return self._name or str(current_app.config.get("SAMDESK_SMS_BACKEND") or "log")
+
+    @name.setter
+    def name(self, value: str) -> None:  # a fixed backend, whatever the configuration says
+        self._name = value
 
     def send(self, row: Any) -> str | None:
         number = str(row.recipient or "")
         if not sms.is_e164(number):
             raise PermanentFailure(f"not a valid E.164 number: {mask(number)}")
-        text = sms.fit(str(row.body_text or ""))
+        text = sms.fit_keeping_link(str(row.body_text or ""))
         if not text:
             raise PermanentFailure("empty message")
         if self.name == "twilio":
             return self._send_twilio(number, text)
-        log.info("sms (log backend) row %s to %s: %s characters, %s segment(s)",
-                 getattr(row, "id", "?"), mask(number), len(text), sms.segments(text))
-        return f"log-{getattr(row, 'id', '0')}"
+        return LogSmsTransport().send(row)  # the outbox's own: a masked number, never the text
 
     def client(self) -> Client:
         config = current_app.config

@@ -19,6 +19,7 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
 from app.accounts.models import Role
+from app.outbox.models import OutboxChannel
 from tests import factories
 from tests.web.conftest import app_csrf, as_user  # noqa: F401 - the logged-in browser
 
@@ -132,13 +133,17 @@ def twilio_error(code: int, status: int = 400) -> tuple[int, dict[str, Any]]:
 @pytest.fixture
 def fake_twilio(twilio_config: dict[str, Any], app: Flask) -> Iterator[FakeTwilioHttp]:
     """The twilio backend, its real Client talking to FakeTwilioHttp; mail is not sent."""
+    from app.outbox import transports
     from app.telephony.transport import TRANSPORT
 
     fake = FakeTwilioHttp()
+    before = transports.transport_for(OutboxChannel.SMS)
+    transports.register_transport(TRANSPORT)  # other suites may have put their own in its place
     twilio_config["SAMDESK_SMS_BACKEND"] = "twilio"
     saved = app.config.get("SAMDESK_OUTBOX_SUPPRESS_SEND")
     app.config["SAMDESK_OUTBOX_SUPPRESS_SEND"] = True
     TRANSPORT.http_client = fake
     yield fake
     TRANSPORT.http_client = None
+    transports.register_transport(before)
     app.config["SAMDESK_OUTBOX_SUPPRESS_SEND"] = saved
