@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import User
 from app.db import atomic, is_postgres, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -348,17 +349,23 @@ def dead_letters(*, actor: object | None, limit: int = 200) -> list[OutboxMessag
 
 
 @atomic
-def retry_dead(message_id: int, *, actor: object | None) -> OutboxMessage:
-    """Give a dead letter a fresh set of attempts, due now."""
-    _require_admin(actor)
+def retry_dead(message_id: int, *, actor: User) -> OutboxMessage:
+    """Give a dead letter a fresh set of attempts, due now; the audit log says who did."""
+    from app.audit.services import record
+
+    if not actor.is_admin:
+        raise Forbidden(_l("Only administrators can handle undeliverable messages."))
     row = db.session.get(OutboxMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound(_l("There is no outgoing message %(id)s.", id=message_id))
     if row.status is not OutboxStatus.DEAD:
         raise Invalid(None, _l("Only undeliverable messages can be sent again."), code="not_dead")
+    before = {"status": row.status.value, "attempts": row.attempts, "error": row.last_error}
     row.status = OutboxStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = utcnow()
+    record(actor=actor, action="outbox.dead_retried", object_type="outbox_message", object_id=row.id,
+           label=row.recipient, before=before, after={"status": row.status.value, "attempts": 0})
     return row
 
 
