@@ -88,4 +88,14 @@ OBJECT_TYPE_LABELS = {
     "outbox_message": _l("Outgoing message"),
 }
 
-__all__ = ["ACTION_LABELS", "OBJECT_TYPE_LABELS", "AuditEntry", "datetime"]
+# The keys of before/after as the page shows them; an unknown key is shown as it is.
+FIELD_LABELS = {
+    "code": _l("Code"), "name": _l("Name"), "email": _l("Email address"), "domains": _l("Email domains"),
+    "phones": _l("Phone numbers"), "phone": _l("Mobile number"), "municipality": _l("Municipality"),
+    "locale": _l("Language"), "is_active": _l("Active"), "roles": _l("Roles"), "granted": _l("Granted"),
+    "removed": _l("Removed"), "slug": _l("Short name"), "kind": _l("Line"),
+    "is_triage": _l("Triage queue"), "revoked": _l("Revoked"), "status": _l("Status"),
+    "ticket": _l("Case"), "attempts": _l("Attempts"), "error": _l("Error"),
+}
+
+__all__ = ["ACTION_LABELS", "FIELD_LABELS", "OBJECT_TYPE_LABELS", "AuditEntry", "datetime"]

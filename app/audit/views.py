@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.audit import queries
-from app.audit.models import OBJECT_TYPE_LABELS
+from app.audit.models import FIELD_LABELS, OBJECT_TYPE_LABELS
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/revisjonslogg", template_folder="templates")
 
@@ -32,5 +32,6 @@ def log() -> Any:
     next_url = url_for("audit.log", **args) if page.next_before else None
     return render_template(
         "audit/log.html", page=page, person=person, object_type=object_type, object_id=object_id,
-        object_types=queries.object_types(), object_type_labels=OBJECT_TYPE_LABELS, next_url=next_url,
+        object_types=queries.object_types(), object_type_labels=OBJECT_TYPE_LABELS,
+        field_labels=FIELD_LABELS, next_url=next_url,
     )
