@@ -375,6 +375,7 @@ def contact_for_email(address: str, display_name: str | None = None) -> User | N
     user.role_rows.append(UserRole(role=Role.EMPLOYEE))
     db.session.add(user)
     db.session.flush()
+    _audit_contact(user)
     return user
 
 
@@ -387,7 +388,14 @@ def external_contact(address: str, display_name: str | None = None) -> User:
         user = User(email=email, name=clean_name(display_name) or email)
         db.session.add(user)
         db.session.flush()
+        _audit_contact(user)
     return user
+
+
+def _audit_contact(user: User) -> None:
+    """A contact made by intake (mail, later SMS) is a user created by the system user."""
+    _audit_user(user, "user.created", actor=system_user(), note="intake",
+                after={**_user_values(user), "roles": _roles_of(user)})
 
 
 @atomic

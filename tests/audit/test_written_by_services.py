@@ -220,3 +220,26 @@ def test_commands_act_as_the_system_user_and_check_its_permission(world, runner)
     assert actions == [("user.created", system.id), ("user.password_set", system.id),
                        ("user.roles_changed", system.id), ("user.deactivated", system.id),
                        ("token.created", system.id)]
+
+
+def test_demo_load_fills_the_audit_log_once(runner) -> None:
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    rows = _count()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+
+    assert _count() == rows
+    admin = db.session.scalar(sa.select(AuditEntry.actor_id).where(AuditEntry.action == "user.roles_changed"))
+    from app.accounts import queries
+
+    assert admin == queries.user_by_email("admin@samdesk.example").id
+    assert {r.actor_id for r in _rows(action="municipality.created")} == {system_user().id}
+
+
+def test_a_contact_made_by_mail_intake_is_a_user_created_by_the_system(world, ingest) -> None:
+    from tests.mail.conftest import mail
+
+    result = ingest(mail(sender="Ny Kollega <ny.kollega@gran.kommune.example>"))
+    assert result.exit_code == 0
+
+    (row,) = _rows(action="user.created", object_label="ny.kollega@gran.kommune.example")
+    assert (row.actor_id, row.note, row.after["roles"]) == (system_user().id, "intake", ["employee"])
