@@ -331,12 +331,12 @@ def compose(row: OutboxMessage) -> flask_mail.Message:
 # Dead letters (admin)
 
 
-def _require_admin(actor: object | None) -> None:
-    if actor is not None and not getattr(actor, "is_admin", False):
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can handle undeliverable messages."))
 
 
-def dead_letters(*, actor: object | None, limit: int = 200) -> list[OutboxMessage]:
+def dead_letters(*, actor: User, limit: int = 200) -> list[OutboxMessage]:
     _require_admin(actor)
     return list(
         db.session.scalars(
@@ -353,8 +353,7 @@ def retry_dead(message_id: int, *, actor: User) -> OutboxMessage:
     """Give a dead letter a fresh set of attempts, due now; the audit log says who did."""
     from app.audit.services import record
 
-    if not actor.is_admin:
-        raise Forbidden(_l("Only administrators can handle undeliverable messages."))
+    _require_admin(actor)
     row = db.session.get(OutboxMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound(_l("There is no outgoing message %(id)s.", id=message_id))
