@@ -35,6 +35,7 @@ from app.tickets.models import (
     Ticket,
     TicketCounter,
     TicketEvent,
+    transition_allowed,
 )
 
 EMPLOYEE_PRIORITIES = (Priority.LOW, Priority.NORMAL, Priority.HIGH)
@@ -263,15 +264,12 @@ def claim(ref: str, *, actor: User) -> Ticket:
         raise Invalid("status", _l("The case is closed."), code="ticket_closed")
     if ticket.assignee_id == actor.id:
         return ticket
-    now = utcnow()
+    # The conditional UPDATE decides the winner and holds the row until commit; the status
+    # change that follows goes through transition() like every other.
     result = db.session.execute(
         sa.update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None))
-        .values(
-            assignee_id=actor.id,
-            status=sa.case((Ticket.status == Status.NEW, Status.OPEN.value), else_=Ticket.status),
-            updated_at=now,
-        )
+        .values(assignee_id=actor.id, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -282,6 +280,8 @@ def claim(ref: str, *, actor: User) -> Ticket:
         )
     db.session.refresh(ticket)
     _record(ticket, actor, EventKind.CLAIMED, after=actor.email)
+    if ticket.status is Status.NEW:
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -301,9 +301,9 @@ def assign(ref: str, *, assignee_email: str | None, actor: User) -> Ticket:
             "assignee", _l("%(email)s cannot work cases in this queue.", email=assignee_email)
         )
     ticket.assignee, ticket.assignee_id = assignee, assignee.id
-    if ticket.status is Status.NEW:
-        ticket.status = Status.OPEN
     _record(ticket, actor, EventKind.ASSIGNED, before=before, after=assignee.email)
+    if ticket.status is Status.NEW:
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -324,7 +324,7 @@ def escalate(ref: str, *, note: str, actor: User, queue_slug: str | None = None)
     ticket.assignee, ticket.assignee_id = None, None
     ticket.was_pooled = True
     if ticket.status in (Status.RESOLVED, Status.WAITING):
-        ticket.status = Status.OPEN
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -372,21 +372,41 @@ def move(ref: str, *, queue_slug: str, actor: User, note: str | None = None) -> 
     return ticket
 
 
-def _apply_status(ticket: Ticket, status: Status, actor: User, *, note: str | None = None) -> None:
+@atomic
+def transition(
+    ticket: Ticket, to: Status, *, actor: User, note: str | None = None, at: datetime | None = None,
+) -> TicketEvent | None:
+    """The only code that changes ``ticket.status``. The use cases decide whether ``actor`` may;
+    this refuses any change not in ``models.TRANSITIONS``, keeps the timestamps right and records
+    one event with the status before and after: REOPENED when the requester reopens a resolved
+    case, STATUS_CHANGED otherwise. Returns None when the status is already ``to``.
+
+    The caller holds the ticket's row (``get_visible(lock=True)`` or a won conditional UPDATE)."""
     before = ticket.status
-    if before is status:
-        return
-    now = utcnow()
-    ticket.status = status
-    if status is Status.RESOLVED:
+    if before is to:
+        return None
+    if not transition_allowed(before, to):
+        if before is Status.CLOSED:
+            raise Invalid(
+                "status", _l("A closed case cannot change. Open a new case instead."), code="ticket_closed"
+            )
+        raise Invalid(
+            "status",
+            _l("A case cannot go from %(before)s to %(after)s.", before=before.label, after=to.label),
+            code="transition_refused",
+        )
+    now = at or utcnow()
+    ticket.status = to
+    if to is Status.RESOLVED:
         ticket.resolved_at = now
-    elif status is Status.CLOSED:
+    elif to is Status.CLOSED:
         ticket.closed_at = now
         ticket.resolved_at = ticket.resolved_at or now
     else:
         ticket.resolved_at = None
-    kind = EventKind.REOPENED if before in (Status.RESOLVED,) and status is Status.OPEN else EventKind.STATUS_CHANGED
-    _record(ticket, actor, kind, before=before.value, after=status.value, note=note)
+    reopened = before is Status.RESOLVED and to is Status.OPEN and policy.is_requester(actor, ticket)
+    kind = EventKind.REOPENED if reopened else EventKind.STATUS_CHANGED
+    return _record(ticket, actor, kind, before=before.value, after=to.value, note=note)
 
 
 @atomic
@@ -398,14 +418,14 @@ def set_status(ref: str, status: Status | str, *, actor: User, note: str | None 
         raise Invalid("status", _l("A closed case cannot change. Open a new case instead."), code="ticket_closed")
     if policy.can_work(actor, ticket):
         if new is Status.NEW:
-            raise Invalid("status", _l("A case cannot be set back to new."))
+            raise Invalid("status", _l("A case cannot be set back to new."), code="transition_refused")
     elif policy.is_requester(actor, ticket):
         if new is not Status.RESOLVED:
             raise Forbidden(_l("You can mark your case as solved; agents set other statuses."))
     else:
         raise Forbidden(_l("You cannot change the status of this case."))
     before = ticket.status.value
-    _apply_status(ticket, new, actor, note=_clean_text(note) or None)
+    transition(ticket, new, actor=actor, note=_clean_text(note) or None)
     if before != new.value and new in (Status.WAITING, Status.RESOLVED, Status.CLOSED) and not policy.is_requester(actor, ticket):
         notify.status_changed(ticket, before)
     return ticket
@@ -484,13 +504,13 @@ def reply(
         return message
     if requester_reply:
         if ticket.status in (Status.RESOLVED, Status.WAITING):
-            _apply_status(ticket, Status.OPEN, actor)
+            transition(ticket, Status.OPEN, actor=actor)
         notify.requester_replied(ticket, message)
     else:
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at or utcnow()
         if ticket.status is Status.NEW:
-            _apply_status(ticket, Status.OPEN, actor)
+            transition(ticket, Status.OPEN, actor=actor)
         notify.public_reply(ticket, message)
     return message
 
@@ -545,20 +565,18 @@ def autoclose(*, now: datetime | None = None) -> list[str]:
     actor = system_user()
     closed = []
     for ticket_id, ref in candidates:
+        # The conditional UPDATE decides the winner: only a run that finds the ticket still
+        # resolved touches (and so locks) its row; that run then closes it through transition().
         result = db.session.execute(
             sa.update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status == Status.RESOLVED)
-            .values(status=Status.CLOSED.value, closed_at=now, updated_at=now)
+            .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            db.session.add(
-                TicketEvent(
-                    ticket_id=ticket_id, actor_id=actor.id, kind=EventKind.STATUS_CHANGED,
-                    before=Status.RESOLVED.value, after=Status.CLOSED.value,
-                    note="autoclose",
-                )
-            )
+            ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+            assert ticket is not None
+            transition(ticket, Status.CLOSED, actor=actor, note="autoclose", at=now)
             closed.append(ref)
     return closed
 
