@@ -328,7 +328,8 @@ class TicketEvent(Base):
     id: Mapped[intpk]
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    # Up to 40 characters: other domains add kinds such as "first_response_breached".
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 40))
     before: Mapped[str | None] = mapped_column(sa.String(200))
     after: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)
