@@ -9,8 +9,8 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.extensions import db
 from app.db import include_in_schema_compare
+from app.extensions import db
 
 
 def test_migrations_produce_exactly_the_models_schema(app: Any) -> None:
