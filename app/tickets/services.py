@@ -53,11 +53,11 @@ class NewFile:
 
 
 def _record(
-    ticket: Ticket, actor: User | None, kind: EventKind, *, before: str | None = None,
+    ticket: Ticket, actor: User, kind: EventKind, *, before: str | None = None,
     after: str | None = None, note: str | None = None, internal: bool = False,
 ) -> TicketEvent:
     event = TicketEvent(
-        ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
+        ticket_id=ticket.id, actor_id=actor.id, kind=kind,
         before=before[:200] if before else before, after=after[:200] if after else after, note=note,
         internal=internal or kind is EventKind.NOTED,
     )
@@ -132,7 +132,7 @@ def next_number(prefix: str) -> int:
 
 
 def _store_files(
-    ticket: Ticket, message: Message | None, files: Iterable[NewFile], actor: User | None,
+    ticket: Ticket, message: Message | None, files: Iterable[NewFile], actor: User,
     *, allow_unknown: bool = False, inline: bool = False,
 ) -> list[Attachment]:
     stored = []
@@ -142,7 +142,7 @@ def _store_files(
         attachment = Attachment(
             ticket_id=ticket.id, message_id=message.id if message else None, filename=name,
             content_type=info.content_type, size=info.size, sha256=info.sha256,
-            uploaded_by_id=actor.id if actor else None, inline=inline or file.inline,
+            uploaded_by_id=actor.id, inline=inline or file.inline,
         )
         db.session.add(attachment)
         _record(ticket, actor, EventKind.ATTACHMENT_ADDED, after=name,
@@ -158,13 +158,24 @@ def _store_files(
 @atomic
 def create_ticket(
     *, subject: str, body: str, actor: User, requester: User | None = None,
-    channel: Channel | str | None = None, category: str | None = None,
+    requester_email: str | None = None, channel: Channel | str | None = None,
+    chosen_channel: Channel | str | None = None, category: str | None = None,
     priority: Priority | str | None = None, files: Sequence[NewFile] = (),
     email_message_id: str | None = None, to_triage: bool = False,
     allow_unknown_files: bool = False, notify_requester: bool = True,
 ) -> Ticket:
     """File a case. Employees file for themselves; agents may register one on behalf of an
-    employee (phone, letter, walk-in). It lands in the requester's municipality's first line."""
+    employee (phone, letter, walk-in). It lands in the requester's municipality's first line.
+
+    ``channel`` is the edge's own channel (web, email, api); ``chosen_channel`` is one the
+    caller asked for, which only agents may (``policy.can_choose_channel``). ``requester_email``
+    names the requester by address when the edge has no User."""
+    if requester is None and requester_email is not None:
+        requester = queries.requester_by_email(requester_email)
+    if chosen_channel:
+        if not policy.can_choose_channel(actor):
+            raise Forbidden(_l("Only agents can choose the channel."), field="channel")
+        channel = chosen_channel
     requester = requester or actor
     on_behalf = requester.id != actor.id
     if on_behalf and not (actor.is_agent or actor.is_system):
@@ -485,8 +496,7 @@ def reply(
 
     requester_reply = not internal and not as_agent
     if requester_reply and ticket.status is Status.RESOLVED:
-        until = ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"])
-        if until is not None and utcnow() > until:
+        if policy.reopen_expired(ticket):
             raise Invalid(
                 "body", _l("The case was resolved too long ago to reopen. Open a new case."),
                 code="reopen_expired",
@@ -535,12 +545,13 @@ def add_attachment(
 
 
 @atomic
-def record_bounce(ticket_id: int, *, recipient: str, note: str) -> None:
-    """A notification about this ticket bounced: record it on the ticket's history."""
+def record_bounce(ticket_id: int, *, recipient: str, note: str, actor: User) -> None:
+    """A notification about this ticket bounced: record it on the ticket's history. Mail intake
+    calls it as the system user."""
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         return
-    _record(ticket, None, EventKind.BOUNCED, after=recipient[:200], note=note[:2000])
+    _record(ticket, actor, EventKind.BOUNCED, after=recipient[:200], note=note[:2000])
 
 
 @atomic

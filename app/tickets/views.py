@@ -17,7 +17,6 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.accounts import queries as accounts
-from app.db import utcnow
 from app.errors import DomainError, Forbidden, Invalid
 from app.tickets import forms, policy, queries, services, storage
 from app.tickets.models import (
@@ -125,7 +124,6 @@ def _allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
     """Which actions the page offers; the services check the same rules again."""
     requester = policy.is_requester(user, ticket)
     open_ = ticket.status is not Status.CLOSED
-    reopen_until = ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"])
     work = policy.can_work(user, ticket) and open_
     return {
         "staff": policy.staff_access(user, ticket),
@@ -135,7 +133,7 @@ def _allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
         "escalate": policy.can_escalate(user, ticket) and open_,
         "send_back": policy.can_send_back(user, ticket) and open_ and ticket.municipality_id is not None,
         "reply": open_ and (work or requester) and (
-            ticket.status is not Status.RESOLVED or work or (reopen_until is not None and utcnow() <= reopen_until)
+            ticket.status is not Status.RESOLVED or work or not policy.reopen_expired(ticket)
         ),
         "reopen": requester and not work and ticket.status is Status.RESOLVED,
         "solved": requester and not work and ticket.is_open,
@@ -379,16 +377,14 @@ def register() -> Any:
     form = forms.RegisterTicketForm()
     if form.validate_on_submit():
         try:
-            requester = accounts.user_by_email(form.requester.data or "")
-            if requester is None:
-                raise Invalid("requester", _("There is no user with the address %(email)s.", email=form.requester.data))
             ticket = services.create_ticket(
                 subject=form.subject.data or "", body=form.body.data or "", actor=_user(),
-                requester=requester, channel=form.channel.data, category=form.category.data or None,
+                requester_email=form.requester.data or "", channel=Channel.WEB,
+                chosen_channel=form.channel.data, category=form.category.data or None,
                 priority=form.priority.data, files=forms.new_files(form.files.data),
             )
         except DomainError as error:
             return _form_error("tickets/register.html", form, error)
-        flash(_("The case %(ref)s is registered for %(name)s.", ref=ticket.ref, name=requester.display_name), "success")
+        flash(_("The case %(ref)s is registered for %(name)s.", ref=ticket.ref, name=ticket.requester.display_name), "success")
         return redirect(url_for("tickets.show", ref=ticket.ref))
     return render_template("tickets/register.html", form=form), 400 if form.errors else 200
