@@ -187,6 +187,17 @@ class PriorityIn(Schema):
     priority = String(required=True, validate=OneOf(PRIORITIES))
 
 
+class CategoryIn(Schema):
+    category = String(required=True, allow_none=True, validate=OneOf(list(CATEGORIES)),
+                      metadata={"description": "null removes the category."})
+
+
+class MoveIn(Schema):
+    queue = String(required=True, validate=Length(min=1, max=60))
+    note = String(load_default=None, allow_none=True, validate=Length(max=10_000),
+                  metadata={"description": "Required when a first-line agent moves the case to the second line."})
+
+
 class UploadIn(Schema):
     file = File(required=True)  # type: ignore[no-untyped-call]
     message_id = Integer(load_default=None, allow_none=True, validate=Range(min=1, max=queries.MAX_ID))
@@ -373,6 +384,24 @@ def set_status(ref: str, data: dict[str, Any]) -> Any:
 @bp.doc(summary="Change the priority", responses={**ERRORS, 403: "Forbidden"})
 def set_priority(ref: str, data: dict[str, Any]) -> Any:
     return services.set_priority(ref, data["priority"], actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/category")
+@bp.auth_required(auth)
+@bp.input(CategoryIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Change the category (null removes it)", responses={**ERRORS, 403: "Forbidden"})
+def set_category(ref: str, data: dict[str, Any]) -> Any:
+    return services.set_category(ref, data["category"], actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/move")
+@bp.auth_required(auth)
+@bp.input(MoveIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Move the case to another queue", responses={**ERRORS, 403: "Forbidden"})
+def move(ref: str, data: dict[str, Any]) -> Any:
+    return services.move(ref, queue_slug=data["queue"], note=data.get("note"), actor=current_api_user())
 
 
 def _log_page(fetch: Any, query_data: dict[str, Any]) -> dict[str, Any]:

@@ -443,3 +443,13 @@ def requester_by_email(email: str) -> User:
     if requester is None:
         raise Invalid("requester", _l("There is no user with the address %(email)s.", email=email))
     return requester
+
+
+def move_targets(ticket: Ticket) -> list[Queue]:
+    """Queues a case may be moved to: its own municipality's first line and the pooled queues,
+    active, other than the one it is in (``services.move`` checks the same)."""
+    return [
+        q for q in all_queues()
+        if q.is_active and q.id != ticket.queue_id
+        and (q.kind is QueueKind.SECOND_LINE or q.municipality_id == ticket.municipality_id)
+    ]

@@ -367,10 +367,15 @@ def move(ref: str, *, queue_slug: str, actor: User, note: str | None = None) -> 
     not possible: the municipality is the requester's). Admins and the line that holds it."""
     ticket = queries.get_visible(ref, actor, lock=True)
     if not policy.can_work(actor, ticket):
-        raise Forbidden()
-    target = queries.queue_by_slug(queue_slug)
+        raise Forbidden(_l("You cannot move cases in the queue %(queue)s.", queue=ticket.queue.name))
+    if ticket.status is Status.CLOSED:
+        raise Invalid("status", _l("The case is closed."), code="ticket_closed")
+    target = queries.queue_by_slug(queue_slug[:60])
     if target is None or not target.is_active:
-        raise Invalid("queue", _l("There is no queue %(slug)s.", slug=queue_slug))
+        raise Invalid("queue", _l("There is no queue %(slug)s.", slug=queue_slug[:60]))
+    if target.id == ticket.queue_id:
+        raise Invalid("queue", _l("The case is already in this queue."), code="same_queue")
+    note = _clean_text(note) or None
     if target.kind is QueueKind.FIRST_LINE and target.municipality_id != ticket.municipality_id:
         raise Invalid("queue", _l("A case can only go to its own municipality's first line."))
     if target.kind is QueueKind.SECOND_LINE and not (actor.is_admin or actor.has_role(Role.SECOND_LINE)):
@@ -460,6 +465,8 @@ def set_category(ref: str, category: str | None, *, actor: User) -> Ticket:
     ticket = queries.get_visible(ref, actor, lock=True)
     if not policy.can_work(actor, ticket):
         raise Forbidden(_l("You cannot change the category of this case."))
+    if ticket.status is Status.CLOSED:
+        raise Invalid("status", _l("The case is closed."), code="ticket_closed")
     if category and category not in CATEGORIES:
         raise Invalid("category", _l("Unknown category."))
     if (category or None) != ticket.category:

@@ -106,6 +106,10 @@ def _case_forms(detail: queries.TicketDetail) -> dict[str, FlaskForm]:
     status.status.data = ticket.status.value
     priority = forms.PriorityForm(prefix="priority")
     priority.priority.data = ticket.priority.value
+    category = forms.CategoryForm(prefix="category")
+    category.category.data = ticket.category or ""
+    move = forms.MoveForm(prefix="move")
+    move.queue.choices = [(q.slug, q.name) for q in queries.move_targets(ticket)]
     return {
         "reply": forms.ReplyForm(prefix="reply"),
         "note": forms.NoteForm(prefix="note"),
@@ -114,6 +118,8 @@ def _case_forms(detail: queries.TicketDetail) -> dict[str, FlaskForm]:
         "assign": assign,
         "status": status,
         "priority": priority,
+        "category": category,
+        "move": move,
         "claim": forms.ButtonForm(prefix="claim"),
         "solved": forms.ButtonForm(prefix="solved"),
         "attach": forms.AttachmentForm(prefix="attach"),
@@ -163,7 +169,11 @@ def _render_case(
     detail = services.open_ticket(ref, actor=user, via="web")
     case_forms = _case_forms(detail)
     if failed is not None:
-        case_forms[failed[0]] = failed[1]
+        name, form = failed
+        for field_name, shown in form._fields.items():  # choices the page computes (queues, agents)
+            if getattr(shown, "choices", None) == []:
+                shown.choices = case_forms[name][field_name].choices  # type: ignore[attr-defined]
+        case_forms[name] = form
     ticket = detail.ticket
     return render_template(
         "tickets/ticket.html", d=detail, t=ticket, f=case_forms, can=_allowed(user, ticket),
@@ -282,6 +292,25 @@ def priority(ref: str) -> Any:
     return _act(ref, "priority", form, lambda: services.set_priority(
         ref, form.priority.data or "", actor=_user()
     ), _("The priority is changed."))
+
+
+@bp.post("/saker/<ref>/kategori")
+@login_required
+def category(ref: str) -> Any:
+    form = forms.CategoryForm(prefix="category")
+    return _act(ref, "category", form, lambda: services.set_category(
+        ref, form.category.data or None, actor=_user()
+    ), _("The category is changed."))
+
+
+@bp.post("/saker/<ref>/flytt")
+@login_required
+def move(ref: str) -> Any:
+    form = forms.MoveForm(prefix="move")
+    form.queue.validate_choice = False  # the service decides where a case may go
+    return _act(ref, "move", form, lambda: services.move(
+        ref, queue_slug=form.queue.data or "", note=form.note.data or None, actor=_user()
+    ), _("The case is moved."))
 
 
 @bp.post("/saker/<ref>/vedlegg")
