@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, DateTime, Email, File, Function, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range, Regexp
+from apiflask.fields import DateTime, Function, List, Nested
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.api import schemas as inputs
 from app.api.auth import auth, current_api_user
-from app.api.schemas import CursorQuery
+from app.api.schemas import Boolean, CursorQuery, Email, File, Integer, Length, OneOf, Range, Regexp, String
 from app.errors import Invalid
 from app.tickets import queries, services, storage
 from app.tickets.models import CATEGORIES, Channel, EventKind, Priority, QueueKind, Status
@@ -150,7 +150,7 @@ class TicketQuery(CursorQuery):
     limit = Integer(load_default=25, validate=Range(min=1, max=queries.MAX_LIMIT))
 
 
-class TicketIn(Schema):
+class TicketIn(inputs.Schema):
     subject = String(required=True, validate=Length(min=1, max=200))
     # No length here: the service answers 413 over SAMDESK_MAX_BODY_CHARS.
     body = String(required=True)
@@ -161,12 +161,12 @@ class TicketIn(Schema):
                      metadata={"description": "Agents only; default `api`."})
 
 
-class MessageIn(Schema):
+class MessageIn(inputs.Schema):
     body = String(required=True, validate=Length(min=1))
     internal = Boolean(load_default=False)
 
 
-class NoteIn(Schema):
+class NoteIn(inputs.Schema):
     note = String(required=True, validate=Length(min=1))
 
 
@@ -174,31 +174,31 @@ class EscalateIn(NoteIn):
     queue = String(load_default=None, allow_none=True, validate=Length(max=60))
 
 
-class AssignIn(Schema):
+class AssignIn(inputs.Schema):
     assignee = Email(required=True, allow_none=True)
 
 
-class StatusIn(Schema):
+class StatusIn(inputs.Schema):
     status = String(required=True, validate=OneOf(STATUSES))
     note = String(load_default=None, allow_none=True, validate=Length(max=10_000))
 
 
-class PriorityIn(Schema):
+class PriorityIn(inputs.Schema):
     priority = String(required=True, validate=OneOf(PRIORITIES))
 
 
-class CategoryIn(Schema):
+class CategoryIn(inputs.Schema):
     category = String(required=True, allow_none=True, validate=OneOf(list(CATEGORIES)),
                       metadata={"description": "null removes the category."})
 
 
-class MoveIn(Schema):
+class MoveIn(inputs.Schema):
     queue = String(required=True, validate=Length(min=1, max=60))
     note = String(load_default=None, allow_none=True, validate=Length(max=10_000),
                   metadata={"description": "Required when a first-line agent moves the case to the second line."})
 
 
-class UploadIn(Schema):
+class UploadIn(inputs.Schema):
     file = File(required=True)  # type: ignore[no-untyped-call]
     message_id = Integer(load_default=None, allow_none=True, validate=Range(min=1, max=queries.MAX_ID))
 
