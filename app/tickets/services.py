@@ -358,6 +358,8 @@ def send_back(ref: str, *, note: str, actor: User) -> Ticket:
     _record(ticket, actor, EventKind.SENT_BACK, before=ticket.queue.slug, after=target.slug, note=text)
     ticket.queue, ticket.queue_id = target, target.id
     ticket.assignee, ticket.assignee_id = None, None
+    if ticket.status is Status.RESOLVED:  # work for the first line again, not left to autoclose
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -385,6 +387,8 @@ def move(ref: str, *, queue_slug: str, actor: User, note: str | None = None) -> 
     ticket.assignee, ticket.assignee_id = None, None
     if target.kind is QueueKind.SECOND_LINE:
         ticket.was_pooled = True
+    if ticket.status is Status.RESOLVED:  # work for the new queue, not left to autoclose
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 

@@ -184,3 +184,22 @@ def test_every_status_change_in_the_history_names_before_and_after(world: Any) -
 
     changes = [(e.before, e.after) for e in _events(ticket.id) if e.kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED)]
     assert changes == [("new", "open"), ("open", "resolved"), ("resolved", "open"), ("open", "closed")]
+
+
+def test_sending_back_or_moving_a_resolved_case_opens_it_with_a_status_event(world: Any) -> None:
+    sent_back = _ticket_in(Status.RESOLVED, world)
+    services.escalate(sent_back.ref, note="Opp", actor=world.agent)
+    services.set_status(sent_back.ref, Status.RESOLVED, actor=world.second)
+    moved = _ticket_in(Status.RESOLVED, world)
+    services.escalate(moved.ref, note="Opp", actor=world.agent)
+    services.set_status(moved.ref, Status.RESOLVED, actor=world.second)
+
+    services.send_back(sent_back.ref, note="Ned", actor=world.second)
+    services.move(moved.ref, queue_slug="andrelinje-fagsystem", actor=world.second)
+
+    for ticket, kind in ((sent_back, EventKind.SENT_BACK), (moved, EventKind.MOVED)):
+        fresh = db.session.get(Ticket, ticket.id, populate_existing=True)
+        assert fresh is not None and fresh.status is Status.OPEN and fresh.resolved_at is None
+        last = [(e.kind, e.before, e.after) for e in _events(ticket.id)[-2:]]
+        assert last[0][0] is kind
+        assert last[1] == (EventKind.STATUS_CHANGED, "resolved", "open")
