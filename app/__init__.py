@@ -132,6 +132,7 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: APIFlask) -> None:
     from app.accounts.api import bp as accounts_api
+    from app.accounts.signin_views import bp as signin_views
     from app.accounts.views import bp as accounts_views
     from app.admin.views import bp as admin_views
     from app.audit import models as _audit_models  # noqa: F401 - the table is in the metadata
@@ -140,7 +141,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
 
-    for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views):
+    for bp in (accounts_views, signin_views, tickets_views, admin_views, mail_views, outbox_views):
         app.register_blueprint(bp)
     for api_bp in (accounts_api, tickets_api):
         app.register_blueprint(api_bp)
