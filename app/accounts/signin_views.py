@@ -304,15 +304,23 @@ def _sso_redirect_uri(code: str) -> str:
 @bp.get("/logg-inn/sso/<code>")
 @limiter.limit(_limit)
 def sso_start(code: str) -> Any:
+    from requests import RequestException
+
     client = _oidc_client(code)
     session["sso_next"] = safe_next(request.args.get("next"), url_for("tickets.home"))
-    return client.authorize_redirect(_sso_redirect_uri(code))
+    try:
+        return client.authorize_redirect(_sso_redirect_uri(code))
+    except RequestException:  # the provider does not answer
+        error = sso.refuse("provider unreachable")
+        return render_template("accounts/sso_refused.html", message=error.message), 503
 
 
 @bp.get("/logg-inn/sso/<code>/svar")
 @limiter.limit(_limit, deduct_when=_refused)
 def sso_callback(code: str) -> Any:
     from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError  # Authlib validates ID tokens with joserfc
+    from requests import RequestException
 
     client = _oidc_client(code)
     settings = sso.provider(code)
@@ -325,7 +333,7 @@ def sso_callback(code: str) -> Any:
         if not claims:
             raise sso.refuse("no ID token")
         user = sso.sign_in(code, claims)
-    except (AuthlibBaseError, ValueError, KeyError) as exc:
+    except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as exc:
         error = sso.refuse(f"token or state: {type(exc).__name__}")
         return render_template("accounts/sso_refused.html", message=error.message), 401
     except DomainError as error:
