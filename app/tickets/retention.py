@@ -121,7 +121,8 @@ def export_tickets(user_id: int) -> tuple[list[dict[str, object]], list[tuple[st
 @atomic
 def anonymise_ticket(ticket_id: int, *, actor: User, placeholder: User) -> Ticket:
     """Strip a case of what names or describes its requester (see the module's docstring)."""
-    ticket = db.session.get(Ticket, ticket_id, with_for_update=True)
+    db.session.execute(sa.select(Ticket.id).where(Ticket.id == ticket_id).with_for_update())
+    ticket = db.session.get(Ticket, ticket_id)
     assert ticket is not None
     requester_id = ticket.requester_id
     ticket.subject = ANONYMISED_TEXT

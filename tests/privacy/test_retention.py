@@ -116,7 +116,7 @@ def test_dry_run_changes_nothing_and_says_how_many(runner, world) -> None:
     with _later(731):
         result = runner.invoke(args=["privacy", "anonymise", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "1"
+    assert result.stdout.strip().splitlines()[-1] == "1"
     assert f"{ticket.ref}\twould anonymise" in result.output
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).subject.startswith("Skriveren til")
@@ -126,7 +126,7 @@ def test_a_case_within_its_retention_is_left_alone(runner, world) -> None:
     _busy_case(world, _person())
     with _later(729):
         result = runner.invoke(args=["privacy", "anonymise"])
-    assert result.output.strip().splitlines()[-1] == "0"
+    assert result.stdout.strip().splitlines()[-1] == "0"
 
 
 def test_retention_per_category_overrides_the_default(app: Flask, runner, world) -> None:
@@ -139,7 +139,7 @@ def test_retention_per_category_overrides_the_default(app: Flask, runner, world)
             result = runner.invoke(args=["privacy", "anonymise"])
     finally:
         app.config["SAMDESK_RETENTION_DAYS_BY_CATEGORY"] = {}
-    assert result.output.strip().splitlines()[-1] == "1"
+    assert result.stdout.strip().splitlines()[-1] == "1"
     db.session.expire_all()
     assert db.session.get(Ticket, network.id).anonymised_at is not None
     assert db.session.get(Ticket, printing.id).anonymised_at is None
@@ -158,7 +158,7 @@ def test_anonymising_removes_the_person_from_the_case_and_keeps_the_statistics(a
     with _later(800):
         result = runner.invoke(args=["privacy", "anonymise"])
 
-    assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == "1"
+    assert result.exit_code == 0 and result.stdout.strip().splitlines()[-1] == "1"
     assert _statistics() == before
     db.session.expire_all()
     anonymised = db.session.get(Ticket, ticket.id)
@@ -183,12 +183,12 @@ def test_a_case_under_legal_hold_is_skipped_and_says_why(runner, world) -> None:
     with _later(800):
         result = runner.invoke(args=["privacy", "anonymise"])
     assert f"{ticket.ref}\tskipped: legal hold: Klagesak hos Sivilombudet" in result.output
-    assert result.output.strip().splitlines()[-1] == "0"
+    assert result.stdout.strip().splitlines()[-1] == "0"
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).anonymised_at is None
     runner.invoke(args=["privacy", "release", ticket.ref])
     with _later(800):
-        assert runner.invoke(args=["privacy", "anonymise"]).output.strip().splitlines()[-1] == "1"
+        assert runner.invoke(args=["privacy", "anonymise"]).stdout.strip().splitlines()[-1] == "1"
 
 
 def test_erasure_leaves_no_trace_of_the_person_anywhere(app: Flask, runner, world, caplog) -> None:
