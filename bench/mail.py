@@ -110,9 +110,10 @@ def _world() -> None:
     from app.accounts import services as accounts
     from app.tickets import services as tickets
 
-    accounts.create_municipality("GRA", "Gran", domains=["gran.kommune.example"], actor=None)
-    tickets.create_queue("gran-forstelinje", name="Gran førstelinje", kind="first_line", municipality_code="GRA", actor=None)
-    tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=None)
+    system = accounts.system_user()
+    accounts.create_municipality("GRA", "Gran", domains=["gran.kommune.example"],
+                                 first_line_slug="gran-forstelinje", actor=system)
+    tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=system)
 
 
 def _ingest(database: str, case: str, messages: list[bytes]) -> None:

@@ -86,18 +86,17 @@ def prepare(url: str, employees: int) -> list[str]:
             tables = ", ".join(t.name for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        system = accounts.system_user()
         for code, name, slug in (("JEV", "Jevnaker", "jevnaker"), ("LUN", "Lunner", "lunner"),
                                  ("GRA", "Gran", "gran")):
-            accounts.create_municipality(code, name, domains=[f"{slug}.kommune.example"], actor=None)
-            tickets.create_queue(f"{slug}-forstelinje", name=f"{name} førstelinje", kind="first_line",
-                                 municipality_code=code, actor=None)
-        tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=None)
+            accounts.create_municipality(code, name, domains=[f"{slug}.kommune.example"], actor=system)
+        tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=system)
         codes = ("JEV", "LUN", "GRA")
         for n in range(employees):
             number = f"+47{41000000 + n}"
             accounts.create_user(f"ansatt{n}@{('jevnaker', 'lunner', 'gran')[n % 3]}.kommune.example",
                                  name=f"Ansatt {n}", municipality_code=codes[n % 3], phone=number,
-                                 actor=None)
+                                 actor=system)
             numbers.append(number)
         db.session.remove()
         db.engine.dispose()

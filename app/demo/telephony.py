@@ -22,7 +22,7 @@ def load_telephony() -> dict[str, int]:
         municipality = accounts_queries.municipality_by_code(code)
         if municipality is not None and number not in {p.number for p in municipality.phones}:
             accounts.update_municipality(code, phones=[*(p.number for p in municipality.phones), number],
-                                         actor=None)
+                                         actor=system)
     services.set_reply_mode("LUN", "text", actor=system)
     employee = accounts_queries.user_by_email("ansatt@gran.kommune.example")
     agent = accounts_queries.user_by_email("forstelinje@gran.kommune.example")

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import User
 from app.db import atomic, is_postgres, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -301,12 +302,12 @@ def record_delivery(
 # Dead letters (admin)
 
 
-def _require_admin(actor: object | None) -> None:
-    if actor is not None and not getattr(actor, "is_admin", False):
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can handle undeliverable messages."))
 
 
-def dead_letters(*, actor: object | None, limit: int = 200) -> list[OutboxMessage]:
+def dead_letters(*, actor: User, limit: int = 200) -> list[OutboxMessage]:
     _require_admin(actor)
     return list(
         db.session.scalars(
@@ -319,18 +320,23 @@ def dead_letters(*, actor: object | None, limit: int = 200) -> list[OutboxMessag
 
 
 @atomic
-def retry_dead(message_id: int, *, actor: object | None) -> OutboxMessage:
-    """Give a dead letter a fresh set of attempts, due now."""
+def retry_dead(message_id: int, *, actor: User) -> OutboxMessage:
+    """Give a dead letter a fresh set of attempts, due now; the audit log says who did."""
+    from app.audit.services import record
+
     _require_admin(actor)
     row = db.session.get(OutboxMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound(_l("There is no outgoing message %(id)s.", id=message_id))
     if row.status is not OutboxStatus.DEAD:
         raise Invalid(None, _l("Only undeliverable messages can be sent again."), code="not_dead")
+    before = {"status": row.status.value, "attempts": row.attempts, "error": row.last_error}
     row.status = OutboxStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = utcnow()
     row.delivery_state = DeliveryState.QUEUED  # the outbox schema (0007): it is queued again
+    record(actor=actor, action="outbox.dead_retried", object_type="outbox_message", object_id=row.id,
+           label=row.recipient, before=before, after={"status": row.status.value, "attempts": 0})
     return row
 
 

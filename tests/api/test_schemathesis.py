@@ -18,6 +18,7 @@ from tests import factories
 from tests.factories import make_ticket
 
 OPERATIONS = [
+    ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/municipalities"),
     ("GET", "/api/v1/queues"),
@@ -26,11 +27,13 @@ OPERATIONS = [
     ("GET", "/api/v1/tickets/{ref}"),
     ("GET", "/api/v1/tickets/{ref}/access-log"),
     ("POST", "/api/v1/tickets/{ref}/assign"),
+    ("POST", "/api/v1/tickets/{ref}/category"),
     ("POST", "/api/v1/tickets/{ref}/attachments"),
     ("GET", "/api/v1/tickets/{ref}/attachments/{attachment_id}"),
     ("POST", "/api/v1/tickets/{ref}/claim"),
     ("POST", "/api/v1/tickets/{ref}/escalate"),
     ("POST", "/api/v1/tickets/{ref}/messages"),
+    ("POST", "/api/v1/tickets/{ref}/move"),
     ("POST", "/api/v1/tickets/{ref}/priority"),
     ("POST", "/api/v1/tickets/{ref}/send-back"),
     ("POST", "/api/v1/tickets/{ref}/sms"),

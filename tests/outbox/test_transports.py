@@ -98,7 +98,7 @@ def test_permanent_failure_makes_a_dead_letter_at_once(app, fake_sms: FakeSms) -
     (row,) = _rows()
     assert row.status is OutboxStatus.DEAD and row.attempts == 1
     assert row.delivery_state is DeliveryState.FAILED and "21211" in (row.delivery_error or "")
-    assert [r.id for r in outbox.dead_letters(actor=None)] == [row.id]
+    assert [r.id for r in outbox.dead_letters(actor=system_user())] == [row.id]
 
 
 def test_temporary_failure_is_retried_with_backoff_then_sent(app, fake_sms: FakeSms) -> None:
@@ -247,7 +247,7 @@ def test_retried_dead_letter_is_queued_again(app, fake_sms: FakeSms) -> None:
     outbox.deliver_due()
     (row,) = _rows()
 
-    outbox.retry_dead(row.id, actor=None)
+    outbox.retry_dead(row.id, actor=system_user())
     assert _rows()[0].delivery_state is DeliveryState.QUEUED
     outbox.deliver_due()
 

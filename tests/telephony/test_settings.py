@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.accounts.services import system_user
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.telephony import queries
@@ -39,9 +40,9 @@ def test_only_administrators_see_the_settings(as_user: Any, hadeland: Any) -> No
 
 
 def test_admin_sees_and_retries_a_kept_webhook(as_user: Any, hadeland: Any, twilio: Twilio) -> None:
-    tickets.update_queue("gran-forstelinje", is_active=False, actor=None)
+    tickets.update_queue("gran-forstelinje", is_active=False, actor=system_user())
     twilio.sms("+4791234567", "Skjermen er svart")
-    tickets.update_queue("gran-forstelinje", is_active=True, actor=None)
+    tickets.update_queue("gran-forstelinje", is_active=True, actor=system_user())
     browser = as_user(hadeland["admin"])
     page = browser.get("/telephony/innstillinger")
     assert "Meldinger som ikke kunne tas imot" in page.text and "no_queue" in page.text

@@ -127,13 +127,13 @@ def test_a_waiting_text_goes_to_triage_after_24_hours(twilio: Twilio, hadeland: 
 
 def test_a_webhook_that_cannot_be_processed_is_kept_not_dropped(twilio: Twilio, hadeland: Any, runner: Any) -> None:
     # Gran has no active first-line queue for a moment: the case cannot be made.
-    tickets.update_queue("gran-forstelinje", is_active=False, actor=None)
+    tickets.update_queue("gran-forstelinje", is_active=False, actor=system_user())
     answer = said(twilio.sms("+4791234567", "Skjermen er svart"))
     assert answer == ["Takk! Vi har mottatt meldingen din og følger den opp."]
     row = db.session.scalars(sa.select(TwilioWebhook)).one()
     assert row.status is WebhookStatus.FAILED and row.params["Body"] == "Skjermen er svart"
     assert tickets_of() == []
-    tickets.update_queue("gran-forstelinje", is_active=True, actor=None)
+    tickets.update_queue("gran-forstelinje", is_active=True, actor=system_user())
     result = runner.invoke(args=["telephony", "retry"])
     assert result.exit_code == 0 and "created GRA-" in result.output
     (ticket,) = tickets_of()
