@@ -14,12 +14,14 @@ def init_app(app: Flask) -> None:
     from flask_login import current_user
 
     from app.outbox.services import register_transport
+    from app.privacy import hooks as privacy_hooks
     from app.telephony import services, views
     from app.telephony.transport import TRANSPORT
     from app.tickets import hooks
 
     register_transport(TRANSPORT)
     hooks.subscribe(services.on_ticket_event)
+    privacy_hooks.on_anonymise(services.forget_for_ticket)
 
     def telephony_panel(ticket: Any) -> dict[str, Any]:
         return views.panel(ticket, current_user)

@@ -268,8 +268,22 @@ def _from_unknown(number: str, body: str, media: list[dict[str, str]]) -> _Taken
         requester=contact, channel=Channel.SMS, files=files, notify_requester=False,
     )
     waiting.status, waiting.ticket_id = PendingStatus.ANSWERED, ticket.id
+    _link_waiting_webhooks(waiting, ticket)
     _new_thread(ticket, number)
     return _Taken(_created_text(None, ticket), "created", ticket)
+
+
+def _link_waiting_webhooks(pending: PendingSms, ticket: Ticket) -> None:
+    """The texts that waited belong to the case now (so that they go when it is anonymised)."""
+    db.session.execute(
+        sa.update(TwilioWebhook)
+        .where(TwilioWebhook.kind == "sms", TwilioWebhook.ticket_id.is_(None),
+               TwilioWebhook.sender == pending.number,
+               TwilioWebhook.outcome.in_(["asked", "asked_again"]),
+               TwilioWebhook.created_at >= pending.created_at)
+        .values(ticket_id=ticket.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _question(choices: Mapping[str, str]) -> str:
@@ -392,6 +406,7 @@ def expire_waiting(*, actor: User) -> list[str]:
             continue
         ticket = _to_triage(pending.number, pending.body, pending.media)
         pending.status, pending.ticket_id = PendingStatus.EXPIRED, ticket.id
+        _link_waiting_webhooks(pending, ticket)
         _new_thread(ticket, pending.number)
         refs.append(ticket.ref)
     if refs:
@@ -679,3 +694,32 @@ def _take_transcription(data: dict[str, str]) -> _Taken:
     locked = tickets_queries.get_visible(ticket.ref, requester, lock=True)
     tickets.reply(ticket.ref, body=body, actor=requester, channel=Channel.PHONE, ticket=locked)
     return _Taken("", "added", ticket)
+
+
+# ---------------------------------------------------------------------------------------------
+# Privacy
+
+
+def forget_for_ticket(ticket_id: int, ref: str) -> None:
+    """An anonymised case forgets what telephony kept about it (privacy hook, inside the
+    anonymising transaction): the webhooks' fields and answers, the waiting text, the SMS
+    threads and the calls' numbers."""
+    db.session.execute(
+        sa.update(TwilioWebhook).where(TwilioWebhook.ticket_id == ticket_id)
+        .values(params={}, answer="", sender="", error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(PendingSms).where(PendingSms.ticket_id == ticket_id)
+        .values(body="", media=[], number="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(SmsThread).where(SmsThread.ticket_id == ticket_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(VoiceCall).where(VoiceCall.ticket_id == ticket_id)
+        .values(number="", recording_sid=None)
+        .execution_options(synchronize_session=False)
+    )
