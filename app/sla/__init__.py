@@ -1,0 +1,15 @@
+"""Service levels in business time: the business calendar (``calendar.py``, pure), opening
+hours and local days per desk, SLA policies, each ticket's SLA clock, and deviations (avvik)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Follow every ticket's history with the SLA clock (inside the ticket's transaction)."""
+    from app.sla import models as _models  # noqa: F401 - the tables are in the metadata
+    from app.sla.services import follow_ticket_event
+    from app.tickets import hooks
+
+    hooks.subscribe(follow_ticket_event)

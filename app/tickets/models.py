@@ -109,6 +109,13 @@ class EventKind(enum.StrEnum):
     MOVED = "moved"
     BOUNCED = "bounced"
     ANONYMISED = "anonymised"
+    # The SLA clock (app/sla): recorded once each by `sla tick`; deviations (avvik).
+    FIRST_RESPONSE_WARNING = "first_response_warning"
+    FIRST_RESPONSE_BREACHED = "first_response_breached"
+    RESOLUTION_WARNING = "resolution_warning"
+    RESOLUTION_BREACHED = "resolution_breached"
+    DEVIATION_REPORTED = "deviation_reported"
+    DEVIATION_HANDLED = "deviation_handled"
 
     @property
     def label(self) -> str:
@@ -131,6 +138,12 @@ EVENT_LABELS = {
     EventKind.MOVED: _l("Moved to another queue"),
     EventKind.BOUNCED: _l("Notification bounced"),
     EventKind.ANONYMISED: _l("Anonymised"),
+    EventKind.FIRST_RESPONSE_WARNING: _l("First response due soon"),
+    EventKind.FIRST_RESPONSE_BREACHED: _l("First response deadline missed"),
+    EventKind.RESOLUTION_WARNING: _l("Resolution due soon"),
+    EventKind.RESOLUTION_BREACHED: _l("Resolution deadline missed"),
+    EventKind.DEVIATION_REPORTED: _l("Deviation reported"),
+    EventKind.DEVIATION_HANDLED: _l("Deviation answered"),
 }
 
 CATEGORIES = (
@@ -314,7 +327,7 @@ class TicketEvent(Base):
     id: Mapped[intpk]
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 40))
     before: Mapped[str | None] = mapped_column(sa.String(200))
     after: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)

@@ -28,6 +28,7 @@ ROUTES = [
     ("POST", "/status", {"status": "open"}),
     ("POST", "/priority", {"priority": "high"}),
     ("GET", "/access-log", None),
+    ("POST", "/deviations", {"kind": "complaint", "text": "Ingen svar"}),
 ]
 OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]
 
