@@ -153,7 +153,7 @@ class TicketSla(Base):
         """On time, warning, breached, paused or met, at ``now``; None without a policy."""
         if self.policy_id is None and self.resolution_target is None:
             return None
-        if self.resolution_breached or self.first_response_breached:
+        if self.missed:
             return SlaState.BREACHED
         if self.stopped_at is not None:
             return SlaState.MET
@@ -170,6 +170,17 @@ class TicketSla(Base):
         if any(w is not None and w <= now for w in warns):
             return SlaState.WARNING
         return SlaState.ON_TIME
+
+    @property
+    def missed(self) -> bool:
+        """A deadline was missed: recorded by ``sla tick``, or plain from the times (a case
+        resolved after its due time between two ticks)."""
+        if self.resolution_breached or self.first_response_breached:
+            return True
+        first_due, first_at = self.first_response_due, self.first_response_at or self.stopped_at
+        if first_due is not None and first_at is not None and first_at > first_due:
+            return True
+        return bool(self.stopped_at and self.resolution_due and self.stopped_at > self.resolution_due)
 
     @property
     def next_due(self) -> datetime | None:

@@ -262,11 +262,13 @@ def compliance(
         key = (code, ticket.queue.slug, ticket.priority.value, _month(sla.stopped_at))
         row = rows.setdefault(key, ComplianceRow(*key))
         row.resolved += 1
-        if sla.resolution_breached or sla.first_response_breached:
+        if sla.missed:
             row.breached += 1
         else:
             row.met += 1
-        if sla.first_response_at is not None and sla.first_response_breached is None:
+        if sla.first_response_at is not None and sla.first_response_breached is None and (
+            sla.first_response_due is None or sla.first_response_at <= sla.first_response_due
+        ):
             row.first_response_met += 1
     counts: dict[tuple[str | None, str, str | None, str], DeviationCount] = {}
     for deviation in db.session.scalars(dev_stmt).all():
