@@ -76,6 +76,7 @@ def test_escalation_carries_the_time_over_and_keeps_first_and_second_line_apart(
         ticket = make_ticket(w.employee)
         tickets.claim(ticket.ref, actor=w.agent)
     with time_machine.travel(oslo(2026, 3, 2, 11, 0), tick=False):
+        tickets.reply(ticket.ref, body="Vi sender saken videre.", actor=w.agent)
         tickets.escalate(ticket.ref, note="Trenger andrelinje", actor=w.agent)
     row = _sla(ticket)
     due_before = row.resolution_due
