@@ -148,3 +148,14 @@ def test_compliance_per_municipality_queue_priority_and_month(api, policies) -> 
     }]
     assert api.as_(w.lun_manager).get("/api/v1/sla/compliance?since=2026-01&until=2026-03").json["items"] == []
     assert api.as_(w.employee).get("/api/v1/sla/compliance").status_code == 403
+
+
+def test_the_agent_queue_shows_due_time_and_state(client, policies) -> None:
+    w = policies
+    with time_machine.travel(oslo(2026, 4, 1, 14, 0), tick=False):
+        make_ticket(w.employee)
+    with time_machine.travel(oslo(2026, 4, 7, 11, 0), tick=False):
+        _login(client, w.agent)
+        page = client.get("/arbeid?queue=gran-forstelinje")
+    assert page.status_code == 200
+    assert "Brutt" in page.text and "07.04.2026 10:30" in page.text
