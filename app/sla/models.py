@@ -8,7 +8,7 @@ works without rows here.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,8 @@ from app.db import Base, bool_false, bool_true, created_at, enum_column, intpk, 
 from app.tickets.models import Priority, Queue, Ticket
 
 POOL = "POOL"
+# The due-first sort key of a case with no running deadline (paused, stopped, no policy).
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 ALL_DESKS = "ALL"  # a calendar day for every desk (julaften)
 
 
@@ -116,6 +118,7 @@ class TicketSla(Base):
         sa.Index("ix_ticket_slas_first_response_due", "first_response_due", "ticket_id"),
         sa.Index("ix_ticket_slas_resolution_due", "resolution_due", "ticket_id"),
         sa.Index("ix_ticket_slas_stopped", "stopped_at"),
+        sa.Index("ix_ticket_slas_due_sort", "due_sort", "ticket_id"),
     )
 
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), primary_key=True)
@@ -141,6 +144,8 @@ class TicketSla(Base):
     resolution_warned: Mapped[datetime | None]
     resolution_breached: Mapped[datetime | None]
     next_check_at: Mapped[datetime | None]
+    # The queue's "due first" key: the next deadline while the clock runs, else NO_DEADLINE.
+    due_sort: Mapped[datetime] = mapped_column(default=NO_DEADLINE)
     updated_at: Mapped[updated_at]
 
     ticket: Mapped[Ticket] = relationship(lazy="raise_on_sql")

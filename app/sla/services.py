@@ -23,6 +23,7 @@ from app.sla import queries
 from app.sla.calendar import BusinessCalendar, CalendarError, Hours, format_hours
 from app.sla.models import (
     ALL_DESKS,
+    NO_DEADLINE,
     POOL,
     CalendarDay,
     Deviation,
@@ -211,6 +212,11 @@ def _accumulate(sla: TicketSla, now: datetime, calendar: BusinessCalendar) -> No
 
 def _recompute(sla: TicketSla, calendar: BusinessCalendar) -> None:
     """Due and warning instants from the running segment, and the next instant to check."""
+    _compute_dues(sla, calendar)
+    sla.due_sort = sla.next_due or NO_DEADLINE
+
+
+def _compute_dues(sla: TicketSla, calendar: BusinessCalendar) -> None:
     if sla.stopped_at is not None or sla.paused or sla.running_since is None:
         if sla.paused:
             sla.first_response_due = sla.resolution_due = None
@@ -289,7 +295,6 @@ def follow_ticket_event(ticket: Ticket, event: TicketEvent) -> None:
             elif after in (Status.RESOLVED.value, Status.CLOSED.value) and sla.stopped_at is None:
                 _accumulate(sla, now, calendar)
                 sla.running_since, sla.paused, sla.stopped_at = None, False, now
-                sla.next_check_at = None
             elif after in (Status.OPEN.value, Status.NEW.value) and (sla.paused or sla.stopped_at):
                 sla.running_since, sla.paused, sla.stopped_at = now, False, None
         elif kind in (EventKind.ESCALATED, EventKind.SENT_BACK, EventKind.MOVED):

@@ -157,7 +157,7 @@ class TicketQuery(CursorQuery):
         metadata={"description": "An agent's email, `me` or `none`."},
     )
     q = String(load_default=None, validate=Length(max=200))
-    sort = String(load_default="-created", validate=OneOf(list(queries.SORTS)))
+    sort = String(load_default="-created", validate=OneOf(queries.SORT_NAMES))
     limit = Integer(load_default=25, validate=Range(min=1, max=queries.MAX_LIMIT))
 
 

@@ -6,6 +6,8 @@ Revises: 0005
 Create Date: 2026-11-30 20:20:00
 
 """
+from datetime import datetime, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -103,6 +105,7 @@ def upgrade():
     sa.Column('resolution_warned', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolution_breached', sa.DateTime(timezone=True), nullable=True),
     sa.Column('next_check_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_sort', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['policy_id'], ['sla_policies.id'], name=op.f('fk_ticket_slas_policy_id_sla_policies')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_slas_ticket_id_tickets')),
@@ -113,6 +116,8 @@ def upgrade():
         batch_op.create_index('ix_ticket_slas_next_check', ['next_check_at'], unique=False)
         batch_op.create_index('ix_ticket_slas_resolution_due', ['resolution_due', 'ticket_id'], unique=False)
         batch_op.create_index('ix_ticket_slas_stopped', ['stopped_at'], unique=False)
+        batch_op.create_index('ix_ticket_slas_due_sort', ['due_sort', 'ticket_id'], unique=False)
+    _backfill()
 
     # The SLA event kinds (first_response_breached, ...) are longer than 20 characters. The core
     # foundations widen the same column to 40; widening an already wide column is harmless.
@@ -121,8 +126,41 @@ def upgrade():
                               existing_nullable=False)
 
 
+def _backfill():
+    """Every existing case gets an SLA row without a policy (no deadlines), so that the queue's
+    "due first" sort, an inner join, still lists it; its clock follows its events from now on."""
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == 'sqlite'
+    far = datetime(9999, 12, 31) if sqlite else datetime(9999, 12, 31, tzinfo=timezone.utc)
+    now = datetime.now(timezone.utc)
+    now = now.replace(tzinfo=None) if sqlite else now
+    tickets = sa.table('tickets', sa.column('id'), sa.column('queue_id'))
+    queues = sa.table('queues', sa.column('id'), sa.column('kind'), sa.column('municipality_id'))
+    municipalities = sa.table('municipalities', sa.column('id'), sa.column('code'))
+    slas = sa.table(
+        'ticket_slas', sa.column('ticket_id'), sa.column('desk'), sa.column('second_line'),
+        sa.column('warning_percent'), sa.column('used_seconds'), sa.column('first_line_seconds'),
+        sa.column('second_line_seconds'), sa.column('paused'), sa.column('due_sort'),
+        sa.column('updated_at'),
+    )
+    first_line = queues.c.kind == 'first_line'
+    select = (
+        sa.select(
+            tickets.c.id,
+            sa.case((sa.and_(first_line, municipalities.c.code.is_not(None)), municipalities.c.code), else_='POOL'),
+            sa.case((first_line, sa.false()), else_=sa.true()),
+            sa.literal(80), sa.literal(0), sa.literal(0), sa.literal(0), sa.false(),
+            sa.literal(far, sa.DateTime(timezone=True)), sa.literal(now, sa.DateTime(timezone=True)),
+        )
+        .select_from(tickets.join(queues, queues.c.id == tickets.c.queue_id)
+                     .outerjoin(municipalities, municipalities.c.id == queues.c.municipality_id))
+    )
+    bind.execute(slas.insert().from_select([c.name for c in slas.c], select))
+
+
 def downgrade():
     with op.batch_alter_table('ticket_slas', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_slas_due_sort')
         batch_op.drop_index('ix_ticket_slas_stopped')
         batch_op.drop_index('ix_ticket_slas_resolution_due')
         batch_op.drop_index('ix_ticket_slas_next_check')
