@@ -471,24 +471,24 @@ def main() -> None:
 
 
 def run_mail_bench() -> None:
-    """Helper benchmarks of other parts (bench/mail.py) print their own JSON lines."""
+    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py) print their own JSON lines."""
     import importlib
     import importlib.util
 
-    if importlib.util.find_spec("bench.mail") is None:
-        return
-    mail = importlib.import_module("bench.mail")
-    main_fn = getattr(mail, "main", None)
-    if main_fn is None:
-        return
-    returned = main_fn()
-    if isinstance(returned, list | tuple):
-        for line in returned:
-            if isinstance(line, dict):
-                emit(**line)
-            else:
-                print(line, flush=True)
-
+    for name in ("bench.mail", "bench.sla"):
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        main_fn = getattr(module, "main", None)
+        if main_fn is None:
+            continue
+        returned = main_fn()
+        if isinstance(returned, list | tuple):
+            for line in returned:
+                if isinstance(line, dict):
+                    emit(**line)
+                else:
+                    print(line, flush=True)
 
 if __name__ == "__main__":
     main()

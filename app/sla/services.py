@@ -373,6 +373,7 @@ def tick(*, actor: User, now: datetime | None = None, limit: int = 2000) -> Tick
     ticket_map = {
         t.id: t for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))
     }
+    calendars: dict[str, BusinessCalendar] = {}
     for sla in rows:
         ticket = ticket_map.get(sla.ticket_id)
         if ticket is None:
@@ -396,7 +397,9 @@ def tick(*, actor: User, now: datetime | None = None, limit: int = 2000) -> Tick
             tickets.record_event(ticket, kind, actor=actor, after=due.isoformat())
             _notify_breach(ticket, kind, due)
             report.recorded.append((ticket.ref, kind.value))
-        _recompute(sla, queries.calendar_for(sla.desk))
+        if sla.desk not in calendars:
+            calendars[sla.desk] = queries.calendar_for(sla.desk)
+        _recompute(sla, calendars[sla.desk])
     return report
 
 
