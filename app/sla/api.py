@@ -130,10 +130,19 @@ def compliance(query_data: dict[str, Any]) -> dict[str, Any]:
 
 def sla_json(ticket: Any) -> dict[str, Any] | None:
     """The ``sla`` object of the ticket JSON (app/tickets/api.py)."""
+    from flask import g, has_app_context
+
     from app.db import utcnow
     from app.sla.display import view_for
 
-    view = view_for(ticket, utcnow())
+    rows: dict[int, Any] | None = None
+    if has_app_context():
+        # A list serialises many tickets: load all their SLA rows in one query, not one each
+        # (kept in `g`: the session's identity map holds them only weakly).
+        rows = getattr(g, "sla_rows", None)
+        if rows is None or ticket.id not in rows:
+            rows = g.sla_rows = {**(rows or {}), **queries.slas_for_loaded_tickets()}
+    view = view_for(ticket, utcnow(), rows=rows)
     if view is None:
         return None
 

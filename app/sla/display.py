@@ -61,8 +61,8 @@ def _view(row: TicketSla, now: datetime) -> SlaView:
     )
 
 
-def view_for(ticket: Ticket, now: datetime) -> SlaView | None:
-    row = queries.sla_for_ticket(ticket.id)
+def view_for(ticket: Ticket, now: datetime, rows: dict[int, TicketSla] | None = None) -> SlaView | None:
+    row = rows.get(ticket.id) if rows is not None and ticket.id in rows else queries.sla_for_ticket(ticket.id)
     return _view(row, now) if row is not None else None
 
 

@@ -153,6 +153,12 @@ def sla_for_ticket(ticket_id: int) -> TicketSla | None:
     return db.session.get(TicketSla, ticket_id)
 
 
+def slas_for_loaded_tickets() -> dict[int, TicketSla]:
+    """The SLA rows of every ticket this session holds, in one query (for a list's JSON)."""
+    ids = [obj.id for obj in db.session.identity_map.values() if isinstance(obj, Ticket) and obj.id]
+    return slas_for_tickets(ids)
+
+
 def slas_for_tickets(ticket_ids: Sequence[int]) -> dict[int, TicketSla]:
     if not ticket_ids:
         return {}

@@ -48,3 +48,32 @@ def test_the_workspace_offers_due_first(client, policies) -> None:
     assert page.status_code == 200
     assert re.search(r'<option[^>]*selected[^>]*value="due"|<option[^>]*value="due"[^>]*selected', page.text)
     assert "Frist først" in page.text
+
+
+def test_the_ticket_list_loads_all_slas_in_one_query(api, policies) -> None:
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    w = policies
+    for i in range(6):
+        make_ticket(w.employee, subject=f"Sak {i}")
+    client = api.as_(w.agent)
+    client.get("/api/v1/tickets?limit=2")  # the token and the roles, once
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        small = client.get("/api/v1/tickets?limit=2").json
+        count_small = len(statements)
+        statements.clear()
+        big = client.get("/api/v1/tickets?limit=6").json
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert all(t["sla"]["state"] == "on_time" for t in big["items"])
+    assert len(small["items"]) == 2 and len(big["items"]) == 6
+    assert len(statements) == count_small, "\n".join(s[:150] for s in statements)  # the same for 2 or 6 cases
+    assert sum("ticket_slas" in s for s in statements) == 1
