@@ -374,6 +374,7 @@ def tick(*, actor: User, now: datetime | None = None, limit: int = 2000) -> Tick
         t.id: t for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))
     }
     calendars: dict[str, BusinessCalendar] = {}
+    agents: dict[tuple[str, int | None], list[User]] = {}  # per queue, for this run
     for sla in rows:
         ticket = ticket_map.get(sla.ticket_id)
         if ticket is None:
@@ -395,7 +396,7 @@ def tick(*, actor: User, now: datetime | None = None, limit: int = 2000) -> Tick
             set_committed = sa.orm.attributes.set_committed_value
             set_committed(sla, mark, now)
             tickets.record_event(ticket, kind, actor=actor, after=due.isoformat())
-            _notify_breach(ticket, kind, due)
+            _notify_breach(ticket, kind, due, agents)
             report.recorded.append((ticket.ref, kind.value))
         if sla.desk not in calendars:
             calendars[sla.desk] = queries.calendar_for(sla.desk)
@@ -403,11 +404,16 @@ def tick(*, actor: User, now: datetime | None = None, limit: int = 2000) -> Tick
     return report
 
 
-def _notify_breach(ticket: Ticket, kind: EventKind, due: datetime) -> None:
+def _notify_breach(ticket: Ticket, kind: EventKind, due: datetime,
+                   agents: dict[tuple[str, int | None], list[User]] | None = None) -> None:
     if ticket.assignee is not None:
         recipients = [ticket.assignee]
     else:
-        recipients = list(accounts.agents_for_queue(ticket.queue.kind.value, ticket.queue.municipality_id))
+        agents = {} if agents is None else agents
+        key = (ticket.queue.kind.value, ticket.queue.municipality_id)
+        if key not in agents:
+            agents[key] = list(accounts.agents_for_queue(*key))
+        recipients = agents[key]
     base = current_app.config["SAMDESK_BASE_URL"]
     for user in recipients:
         if not user.is_active or user.is_system or "@" not in user.email:
