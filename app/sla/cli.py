@@ -16,9 +16,11 @@ from typing import NoReturn
 import click
 from flask.cli import AppGroup
 
+from app.errors import DomainError
 from app.sla import queries, services
-from app.sla.calendar import OSLO, CalendarError, parse_duration
+from app.sla.calendar import OSLO, BusinessCalendar, CalendarError, parse_duration
 from app.sla.models import POOL
+from app.tickets.models import Priority
 
 calendar_cli = AppGroup("calendar", help="Business time in a desk's opening hours (åpningstider).")
 sla_cli = AppGroup("sla", help="Service levels (tjenesteavtaler).")
@@ -91,3 +93,42 @@ def tick() -> None:
     for ref, kind in report.recorded:
         click.echo(f"{ref}\t{kind}")
     click.echo(f"checked {report.checked}, recorded {len(report.recorded)}", err=True)
+
+
+@sla_cli.command("policy")
+@click.argument("priority", type=click.Choice([p.value for p in Priority]))
+@click.option("--first-response", "first", required=True, help="Target like 4h, 90m or 1d.")
+@click.option("--resolution", required=True, help="Target like 3d.")
+@click.option("--municipality", default=None, help="Only cases of this municipality (code).")
+@click.option("--category", default=None, help="Only cases of this category.")
+@click.option("--warning", default=80, show_default=True, help="Warn at this percentage of the target.")
+@click.option("--name", default="", help="The name people see (default: the priority).")
+def policy(priority: str, first: str, resolution: str, municipality: str | None, category: str | None,
+           warning: int, name: str) -> None:
+    """Create or change the SLA policy for PRIORITY (a day is 7 h 30 min, the default hours)."""
+    from app.accounts.services import system_user
+
+    day = BusinessCalendar().business_day
+    try:
+        first_minutes = int(parse_duration(first, day).total_seconds() // 60)
+        resolution_minutes = int(parse_duration(resolution, day).total_seconds() // 60)
+    except CalendarError:
+        _fail("ugyldig varighet: bruk for eksempel 4h, 90m eller 3d / invalid duration: use for example 4h, 90m or 3d")
+    try:
+        saved = services.save_policy(
+            name=name, priority=priority, first_response_minutes=first_minutes,
+            resolution_minutes=resolution_minutes, municipality_code=municipality, category=category,
+            warning_percent=warning, actor=system_user(),
+        )
+    except DomainError as error:
+        _fail(str(error.message))
+    click.echo(f"{saved.id}\t{saved.name}\t{saved.first_response_minutes}\t{saved.resolution_minutes}")
+
+
+@sla_cli.command("policies")
+def policies() -> None:
+    """List the SLA policies: id, priority, municipality, category, targets in minutes, warning %."""
+    for p in queries.policies():
+        code = p.municipality.code if p.municipality else "-"
+        click.echo(f"{p.id}\t{p.priority.value}\t{code}\t{p.category or '-'}\t{p.first_response_minutes}\t"
+                   f"{p.resolution_minutes}\t{p.warning_percent}%\t{'active' if p.is_active else 'inactive'}\t{p.name}")

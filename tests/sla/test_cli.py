@@ -82,3 +82,16 @@ def test_sla_tick_records_each_breach_once(runner, policies) -> None:
     assert f"{ticket.ref}\tfirst_response_warning" in lines
     assert f"{ticket.ref}\tfirst_response_breached" in lines
     assert again.stdout.strip() == ""
+
+
+def test_sla_policy_command_creates_then_changes_a_policy(runner, world) -> None:
+    created = runner.invoke(args=["sla", "policy", "high", "--first-response", "2h", "--resolution", "1d",
+                                  "--municipality", "GRA", "--name", "Gran høy"])
+    assert created.exit_code == 0, created.output
+    changed = runner.invoke(args=["sla", "policy", "high", "--first-response", "1h", "--resolution", "2d",
+                                  "--municipality", "GRA", "--name", "Gran høy"])
+    assert changed.output.split("\t")[0] == created.output.split("\t")[0]
+    listing = runner.invoke(args=["sla", "policies"]).output.strip().splitlines()
+    assert len(listing) == 1 and "\thigh\tGRA\t-\t60\t900\t80%\tactive\tGran høy" in listing[0]
+    bad = runner.invoke(args=["sla", "policy", "high", "--first-response", "3d", "--resolution", "1h"])
+    assert bad.exit_code == 2 and "første svar" in bad.output
