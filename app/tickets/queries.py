@@ -45,6 +45,7 @@ SORTS = {
 # clock's "due"), registered at start-up with register_sort.
 SORT_NAMES: list[str] = list(SORTS)
 MAX_LIMIT = 100
+MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id from outside cannot exist
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,6 @@ def register_sort(name: str, sort: JoinedSort) -> None:
     JOINED_SORTS[name] = sort
     if name not in SORT_NAMES:
         SORT_NAMES.append(name)
-MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id from outside cannot exist
 
 
 def get_visible(ref: str, user: User, *, lock: bool = False) -> Ticket:
