@@ -267,6 +267,12 @@ def _start(ticket: Ticket, now: datetime) -> None:
     _recompute(sla, queries.calendar_for(desk))
 
 
+CLOCK_EVENTS = frozenset({
+    EventKind.STATUS_CHANGED, EventKind.REOPENED, EventKind.ESCALATED, EventKind.SENT_BACK,
+    EventKind.MOVED, EventKind.REPLIED, EventKind.PRIORITY_CHANGED, EventKind.CATEGORY_CHANGED,
+})
+
+
 def follow_ticket_event(ticket: Ticket, event: TicketEvent) -> None:
     """The SLA clock, called for every history row inside the ticket's transaction.
 
@@ -281,7 +287,7 @@ def follow_ticket_event(ticket: Ticket, event: TicketEvent) -> None:
         if kind is EventKind.CREATED:
             _start(ticket, now)
             return
-        if ticket.id is None:
+        if ticket.id is None or kind not in CLOCK_EVENTS:
             return
         sla = queries.sla_for_ticket(ticket.id)
         if sla is None:  # a case from before SLAs were kept
