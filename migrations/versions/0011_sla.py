@@ -2,7 +2,7 @@
 deviations; ticket_events.kind widened to 40 characters for the SLA event kinds
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-30 20:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
