@@ -1,8 +1,8 @@
 """service levels: opening hours, local calendar days, SLA policies, each ticket's SLA clock,
-deviations; ticket_events.kind widened to 40 characters for the SLA event kinds
+deviations (ticket_events.kind is 40 characters since 0006, for the SLA event kinds)
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0014
 Create Date: 2026-11-30 20:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
@@ -118,12 +118,6 @@ def upgrade():
         batch_op.create_index('ix_ticket_slas_stopped', ['stopped_at'], unique=False)
         batch_op.create_index('ix_ticket_slas_due_sort', ['due_sort', 'ticket_id'], unique=False)
     _backfill()
-
-    # The SLA event kinds (first_response_breached, ...) are longer than 20 characters. The core
-    # foundations widen the same column to 40; widening an already wide column is harmless.
-    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
-        batch_op.alter_column('kind', existing_type=sa.String(length=20), type_=sa.String(length=40),
-                              existing_nullable=False)
 
 
 def _backfill():
