@@ -107,3 +107,36 @@ def test_without_policies_a_case_has_no_deadlines(world) -> None:
     row = _sla(ticket)
     assert row.state(oslo(2030, 1, 1, 9, 0)) is None
     assert row.next_check_at is None
+
+
+def test_escalating_a_waiting_case_resumes_the_clock_on_the_pools_hours(policies) -> None:
+    """Relies on the event alone: escalation reopens the case through transition(), whose
+    status_changed event resumes the paused clock."""
+    w = policies
+    with time_machine.travel(oslo(2026, 3, 2, 9, 0), tick=False):
+        ticket = make_ticket(w.employee)
+        tickets.claim(ticket.ref, actor=w.agent)
+        tickets.reply(ticket.ref, body="Kan du sende et skjermbilde?", actor=w.agent)
+    with time_machine.travel(oslo(2026, 3, 2, 10, 0), tick=False):
+        tickets.set_status(ticket.ref, Status.WAITING, actor=w.agent)
+    assert _sla(ticket).paused
+    with time_machine.travel(oslo(2026, 3, 3, 9, 0), tick=False):
+        tickets.escalate(ticket.ref, note="Trenger andrelinje", actor=w.agent)
+    row = _sla(ticket)
+    assert not row.paused and row.desk == "POOL"
+    assert row.first_line_seconds == 3600 and row.used_seconds == 3600
+    # 21 h 30 min left from Tuesday 09:00: 6 h 30 on Tuesday, 7 h 30 on Wednesday and Thursday.
+    assert row.resolution_due == oslo(2026, 3, 5, 15, 30)
+
+
+def test_autoclose_after_resolution_keeps_the_clock_stopped(policies) -> None:
+    w = policies
+    with time_machine.travel(oslo(2026, 3, 2, 9, 0), tick=False):
+        ticket = make_ticket(w.employee)
+        tickets.reply(ticket.ref, body="Løst.", actor=w.agent)
+        tickets.set_status(ticket.ref, Status.RESOLVED, actor=w.agent)
+    with time_machine.travel(oslo(2026, 4, 2, 9, 0), tick=False):
+        tickets.autoclose()
+    row = _sla(ticket)
+    assert row.stopped_at == oslo(2026, 3, 2, 9, 0)
+    assert row.state(oslo(2026, 4, 2, 9, 0)) is SlaState.MET and row.next_check_at is None
