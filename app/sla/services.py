@@ -401,7 +401,7 @@ def tick(*, actor: User, now: datetime | None = None, limit: int = 2000) -> Tick
                 continue
             set_committed = sa.orm.attributes.set_committed_value
             set_committed(sla, mark, now)
-            tickets.record_event(ticket, kind, actor=actor, after=due.isoformat())
+            tickets.record_event(ticket, kind, actor=actor)  # the due time is on the SLA row
             _notify_breach(ticket, kind, due, agents)
             report.recorded.append((ticket.ref, kind.value))
         if sla.desk not in calendars:
@@ -464,8 +464,7 @@ def report_deviation(ref: str, *, kind: DeviationKind | str, text: str, actor: U
     )
     db.session.add(deviation)
     db.session.flush()
-    tickets.record_event(ticket, EventKind.DEVIATION_REPORTED, actor=actor, after=kind_value.value,
-                         internal=False)
+    tickets.record_event(ticket, EventKind.DEVIATION_REPORTED, actor=actor, internal=False)
     base = current_app.config["SAMDESK_BASE_URL"]
     for manager in queries.managers_for(ticket):
         with force_locale(manager.locale or "nb"):
@@ -506,8 +505,7 @@ def handle_deviation(ref: str, deviation_id: int, *, answer: str, actor: User) -
         raise Invalid("answer", _l("The deviation has been answered already."), code="already_handled")
     deviation.status, deviation.answer = DeviationStatus.HANDLED, body
     deviation.handled_by_id, deviation.handled_at = actor.id, utcnow()
-    tickets.record_event(ticket, EventKind.DEVIATION_HANDLED, actor=actor, after=str(deviation.id),
-                         internal=False)
+    tickets.record_event(ticket, EventKind.DEVIATION_HANDLED, actor=actor, internal=False)
     requester = ticket.requester
     if requester.is_active and not requester.is_system and "@" in requester.email:
         with force_locale(requester.locale or "nb"):
