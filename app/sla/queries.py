@@ -73,11 +73,30 @@ def calendar_days(desk: str | None = None, *, since: date | None = None) -> Sequ
 def calendar_for(desk: str) -> BusinessCalendar:
     """The business calendar of a desk: stored (or default) weekly hours, Norwegian public
     holidays, and the local days of this desk and of every desk (this desk's own win)."""
-    desk = desk.upper()
-    exceptions: dict[date, Hours | None] = {}
-    for day in sorted(calendar_days(desk), key=lambda d: d.desk != ALL_DESKS):
-        exceptions[day.day] = None if day.opens is None or day.closes is None else (day.opens, day.closes)
-    return BusinessCalendar(weekly=weekly_hours(desk), exceptions=exceptions)
+    return calendars_for([desk])[desk.upper()]
+
+
+def calendars_for(desk_codes: Sequence[str]) -> dict[str, BusinessCalendar]:
+    """The calendars of several desks in two queries (the start page shows every desk)."""
+    wanted = [d.upper() for d in desk_codes]
+    hours: dict[str, list[Hours | None]] = {}
+    for row in db.session.scalars(sa.select(OpeningHours).where(OpeningHours.desk.in_(wanted))):
+        stored = hours.setdefault(row.desk, [None] * 7)
+        if row.opens is not None and row.closes is not None and 0 <= row.weekday < 7:
+            stored[row.weekday] = (row.opens, row.closes)
+    days = db.session.scalars(
+        sa.select(CalendarDay).where(CalendarDay.desk.in_([*wanted, ALL_DESKS]))
+        .order_by(CalendarDay.day, CalendarDay.desk)
+    ).all()
+    out = {}
+    for desk in wanted:
+        exceptions: dict[date, Hours | None] = {}
+        # Days for every desk first, so that this desk's own entry for the same date wins.
+        for day in sorted((d for d in days if d.desk in (desk, ALL_DESKS)), key=lambda d: d.desk != ALL_DESKS):
+            exceptions[day.day] = None if day.opens is None or day.closes is None else (day.opens, day.closes)
+        weekly = tuple(hours[desk]) if desk in hours else DEFAULT_WEEK
+        out[desk] = BusinessCalendar(weekly=weekly, exceptions=exceptions)
+    return out
 
 
 def desk_is_open(desk: str, at: datetime) -> bool:
@@ -103,8 +122,10 @@ class DeskNow:
 def desks_now(at: datetime) -> list[DeskNow]:
     """"Open now, closes 15:30" or "opens Tuesday 08:00" for every desk."""
     out = []
-    for desk in desks():
-        calendar = calendar_for(desk)
+    all_desks = desks()
+    calendars = calendars_for(all_desks)
+    for desk in all_desks:
+        calendar = calendars[desk]
         open_ = calendar.is_open(at)
         closes = calendar.closes_at(at)
         opens = None if open_ else calendar.next_opening(at)

@@ -95,3 +95,11 @@ def test_sla_policy_command_creates_then_changes_a_policy(runner, world) -> None
     assert len(listing) == 1 and "\thigh\tGRA\t-\t60\t900\t80%\tactive\tGran høy" in listing[0]
     bad = runner.invoke(args=["sla", "policy", "high", "--first-response", "3d", "--resolution", "1h"])
     assert bad.exit_code == 2 and "første svar" in bad.output
+
+
+def test_a_desks_own_day_wins_over_a_day_for_every_desk(runner, world) -> None:
+    services.add_calendar_day("ALL", date(2026, 12, 23), label="Lillejulaften stengt", actor=world.admin)
+    services.add_calendar_day("GRA", date(2026, 12, 23), label="Kort dag", hours=(8 * 60, 12 * 60), actor=world.admin)
+    gran = runner.invoke(args=["calendar", "between", "GRA", "2026-12-23T00:00:00+01:00", "2026-12-24T00:00:00+01:00"])
+    lunner = runner.invoke(args=["calendar", "between", "LUN", "2026-12-23T00:00:00+01:00", "2026-12-24T00:00:00+01:00"])
+    assert (gran.output.strip(), lunner.output.strip()) == ("240", "0")
