@@ -160,3 +160,19 @@ def test_the_agent_queue_shows_due_time_and_state(client, policies) -> None:
         page = client.get("/arbeid?queue=gran-forstelinje")
     assert page.status_code == 200
     assert "Brutt" in page.text and "07.04.2026 10:30" in page.text
+
+
+def test_deviation_page_of_a_hidden_case_answers_404_like_a_missing_one(client, policies) -> None:
+    from app.sla import services
+
+    w = policies
+    ticket = make_ticket(w.employee)
+    services.report_deviation(ticket.ref, kind="complaint", text="Hemmelig klage.", actor=w.employee)
+    browser = _login(client, w.lun_manager)
+    hidden = client.get(f"/saker/{ticket.ref}/avvik")
+    missing = client.get("/saker/GRA-987654/avvik")
+    assert hidden.status_code == missing.status_code == 404
+    assert "Hemmelig klage." not in hidden.text
+    posted = browser.submit("/", f"/saker/{ticket.ref}/avvik", {"dev-kind": "complaint", "dev-text": "x"})
+    assert posted.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Deviation)) == 1
