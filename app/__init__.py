@@ -143,6 +143,9 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
     from app.privacy.views import bp as privacy_views
+    from app.sla import init_app as init_sla
+    from app.sla.api import bp as sla_api
+    from app.sla.views import bp as sla_views
     from app.telephony import init_app as init_telephony
     from app.telephony import views as telephony_views
     from app.telephony.api import bp as telephony_api
@@ -150,13 +153,14 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.tickets.views import bp as tickets_views
 
     for bp in (accounts_views, signin_views, tickets_views, admin_views, audit_views, mail_views,
-               outbox_views, privacy_views):
+               outbox_views, privacy_views, sla_views):
         app.register_blueprint(bp)
+    init_sla(app)
     app.register_blueprint(telephony_views.bp)
     for name in telephony_views.WEBHOOKS:  # Twilio signs its requests; CSRF does not apply
         csrf.exempt(name.replace("telephony.", "app.telephony.views."))
     init_telephony(app)
-    for api_bp in (accounts_api, tickets_api, audit_api, telephony_api):
+    for api_bp in (accounts_api, tickets_api, audit_api, sla_api, telephony_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -179,12 +183,13 @@ def _register_cli(app: Flask) -> None:
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
     from app.privacy.cli import privacy_cli
+    from app.sla.cli import calendar_cli, sla_cli
     from app.telephony.cli import telephony_cli
     from app.tickets.cli import queues_cli, tickets_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli, privacy_cli, telephony_cli,
+        queues_cli, tickets_cli, privacy_cli, calendar_cli, sla_cli, telephony_cli,
     ):
         app.cli.add_command(group)
 

@@ -107,3 +107,17 @@ def test_a_hidden_number_cannot_ask_for_a_callback_but_can_leave_a_message(twili
         root = twiml(call(twilio, "/telephony/voice/valg?m=GRA", caller="anonymous", Digits="2"))
     assert "ser ikke nummeret ditt" in spoken(root) and root.find("Record") is not None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
+def test_a_closed_day_in_the_business_calendar_closes_that_desks_menu(twilio: Twilio, hadeland: Any) -> None:
+    from datetime import date
+
+    from app.accounts.services import system_user
+    from app.sla import services as sla
+
+    sla.add_calendar_day("GRA", date(2026, 12, 1), label="Planleggingsdag", actor=system_user())
+    with time_machine.travel(OPEN, tick=False):
+        gran = twiml(call(twilio, "/telephony/voice/meny?m=GRA"))
+        lunner = twiml(call(twilio, "/telephony/voice/meny?m=LUN"))
+    assert "stengt nå" in spoken(gran) and gran.find("Gather") is None
+    assert lunner.find("Gather") is not None
