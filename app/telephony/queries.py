@@ -98,12 +98,6 @@ def thread_row(ticket_id: int, number: str) -> SmsThread | None:
     )
 
 
-def has_thread(ticket_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(SmsThread.id).where(SmsThread.ticket_id == ticket_id).limit(1)
-    ) is not None
-
-
 def reply_mode(municipality_id: int | None) -> SmsReplyMode:
     """How an agent's public reply on an SMS case goes out in this municipality (link unless an
     administrator chose the whole text: SMS is not a confidential channel)."""

@@ -99,10 +99,6 @@ def _text(value: str | None) -> str:
     return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
 
 
-def _case_url(ref: str) -> str:
-    return f"{current_app.config['SAMDESK_BASE_URL'].rstrip('/')}/saker/{ref}"
-
-
 def _in_locale(user: User | None, message: Any) -> str:
     """A lazy message (its values already given) in the user's language, Norwegian without one."""
     with force_locale((user.locale if user is not None else None) or "nb"):
