@@ -12,7 +12,7 @@ Environment:
   BENCH_PRIVACY_DATABASES "sqlite,postgresql" (default: both that are available)
 
 The database is seeded as bench/run.py does (the demo world through the services, then tickets
-in bulk over the last two years, about four in five of them closed), and the run is given a
+in bulk over the last two years, about nine in ten of them closed), and the run is given a
 "now" five years on, so every closed case is past its retention. Each case is one transaction:
 the subject, messages and history notes replaced, the requester swapped for the placeholder, the
 mail, outbox and attachment rows about it deleted, an audit row written. Bulk cases have no
