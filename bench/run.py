@@ -465,6 +465,7 @@ def main() -> None:
     summary(sizes)
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
+    run_privacy_bench()
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
     note(f"results in {results}")
@@ -489,6 +490,14 @@ def run_mail_bench() -> None:
                     emit(**line)
                 else:
                     print(line, flush=True)
+
+def run_privacy_bench() -> None:
+    """bench/privacy.py: closed cases anonymised per second by the retention run (its own
+    databases; it prints its own JSON lines)."""
+    from bench import privacy
+
+    RESULTS.extend(privacy.main())
+
 
 if __name__ == "__main__":
     main()

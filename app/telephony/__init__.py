@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     register_transport(TRANSPORT)
     hooks.subscribe(services.on_ticket_event)
     privacy_hooks.on_anonymise(services.forget_for_ticket)
+    privacy_hooks.on_forget_person(services.forget_person)
 
     def telephony_panel(ticket: Any) -> dict[str, Any]:
         return views.panel(ticket, current_user)

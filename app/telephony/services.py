@@ -719,3 +719,30 @@ def forget_for_ticket(ticket_id: int, ref: str) -> None:
         .values(number="", recording_sid=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def forget_person(user: User) -> None:
+    """A person forgotten (erasure, or a contact with their last case): what telephony kept under
+    their mobile number goes too, failed webhooks included (privacy hook, before the account is
+    cleaned, inside the same transaction)."""
+    number = user.phone
+    if not number:
+        return
+    db.session.execute(
+        sa.update(TwilioWebhook).where(TwilioWebhook.sender == number)
+        .values(params={}, answer="", sender="", error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(PendingSms).where(PendingSms.number == number)
+        .values(body="", media=[], number="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(SmsThread).where(SmsThread.number == number).execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(VoiceCall).where(VoiceCall.number == number)
+        .values(number="", recording_sid=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -31,3 +31,22 @@ def test_anonymising_an_sms_case_forgets_the_webhooks_and_the_waiting_text(twili
         db.session.scalars(sa.select(SmsThread.ticket_id)).all()
     other = db.session.scalars(sa.select(TwilioWebhook).where(TwilioWebhook.ticket_id != ticket.id)).one()
     assert other.params["Body"] == "En annen sak"  # another case keeps its own
+
+
+def test_erasing_a_person_forgets_what_came_from_their_number(twilio: Twilio, hadeland: Any,
+                                                               twilio_config: Any) -> None:
+    from app.tickets import services as tickets
+
+    tickets.update_queue("gran-forstelinje", is_active=False, actor=system_user())
+    twilio.sms("+4791234567", "Kept as failed: no active queue")  # belongs to no case
+    tickets.update_queue("gran-forstelinje", is_active=True, actor=system_user())
+    twilio.sms("+4791234567", "Skriveren virker ikke")
+    twilio.sms("+4798765432", "Noen andre")
+    privacy.erase_person(hadeland["employee"].email, actor=hadeland["admin"])
+    db.session.expire_all()
+    mine = db.session.scalars(sa.select(TwilioWebhook).where(TwilioWebhook.sender == "+4791234567")).all()
+    assert mine == []
+    bodies = [w.params.get("Body") for w in db.session.scalars(sa.select(TwilioWebhook))]
+    assert "Kept as failed: no active queue" not in bodies and "Skriveren virker ikke" not in bodies
+    assert "Noen andre" in bodies
+    assert db.session.scalars(sa.select(SmsThread.number)).all() == []
