@@ -287,6 +287,11 @@ def update_user(
     if is_active is not None:
         if actor.id == user.id and not is_active:
             raise Invalid("is_active", _l("You cannot deactivate yourself."))
+        if is_active and not user.is_active and user.phone:
+            # While they were away their number may have gone to someone else: it is theirs
+            # again only if no other active person has it (a contact gives it up).
+            number, user.phone = user.phone, None
+            _assign_phone(user, number)
         user.is_active = is_active
     if password is not None:
         user.password_hash = _hash_password(password, user)

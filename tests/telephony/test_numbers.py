@@ -54,6 +54,32 @@ def test_a_deactivated_users_number_can_be_given_to_someone_else(app: Any) -> No
     assert queries.user_by_phone("+4791234567").id == new.id
 
 
+def test_reactivating_a_user_whose_number_went_to_someone_else_is_refused_and_changes_nothing(app: Any) -> None:
+    admin = factories.make_user(Role.ADMIN, None)
+    old = factories.make_user(Role.EMPLOYEE, "GRA", phone="91234567")
+    services.update_user(old.email, is_active=False, actor=admin)
+    new = factories.make_user(Role.EMPLOYEE, "GRA", phone="91234567")
+
+    with pytest.raises(Conflict) as refused:
+        services.update_user(old.email, is_active=True, actor=admin)
+
+    assert refused.value.code == "phone_taken"
+    db.session.expire_all()
+    again = queries.user_by_email(old.email)
+    assert again is not None and not again.is_active and again.phone == "+4791234567"
+    assert queries.user_by_phone("+4791234567").id == new.id
+
+
+def test_reactivating_a_user_whose_number_is_still_free_keeps_it(app: Any) -> None:
+    admin = factories.make_user(Role.ADMIN, None)
+    old = factories.make_user(Role.EMPLOYEE, "GRA", phone="91234567")
+    services.update_user(old.email, is_active=False, actor=admin)
+
+    services.update_user(old.email, is_active=True, actor=admin)
+
+    assert queries.user_by_phone("+4791234567").id == old.id
+
+
 def test_a_real_user_takes_the_number_over_from_an_sms_contact(app: Any) -> None:
     factories.make_municipality("GRA")
     contact = services.contact_for_phone("+4791234567", municipality_code="GRA")
