@@ -135,14 +135,16 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.accounts.views import bp as accounts_views
     from app.admin.views import bp as admin_views
     from app.audit import models as _audit_models  # noqa: F401 - the table is in the metadata
+    from app.knowledge.api import bp as knowledge_api
+    from app.knowledge.views import bp as knowledge_views
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
 
-    for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views):
+    for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views, knowledge_views):
         app.register_blueprint(bp)
-    for api_bp in (accounts_api, tickets_api):
+    for api_bp in (accounts_api, tickets_api, knowledge_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -162,13 +164,14 @@ def _register_error_handlers(app: APIFlask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import municipality_cli, token_cli, users_cli
     from app.demo.cli import demo_cli
+    from app.knowledge.cli import search_cli
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
     from app.tickets.cli import queues_cli, tickets_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli,
+        queues_cli, tickets_cli, search_cli,
     ):
         app.cli.add_command(group)
 

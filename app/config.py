@@ -112,6 +112,13 @@ def load() -> dict[str, Any]:
         # Login rate limit; memory storage is per worker, use redis:// or memcached:// with several.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SAMDESK_LOGIN_RATE_LIMIT": os.environ.get("SAMDESK_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Knowledge base search (docs/knowledge.md): whoosh | postgres; empty picks Whoosh on
+        # SQLite and PostgreSQL's own full-text search on PostgreSQL.
+        "SAMDESK_SEARCH_BACKEND": os.environ.get("SAMDESK_SEARCH_BACKEND", ""),
+        "SAMDESK_SEARCH_INDEX_DIR": os.environ.get(
+            "SAMDESK_SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index")
+        ),
+        "SAMDESK_SEARCH_LOCK_SECONDS": _int("SAMDESK_SEARCH_LOCK_SECONDS", 30),
         # Twilio: SMS and voice (telephony).
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),

@@ -1,0 +1,160 @@
+"""knowledge base: articles, revisions, votes, deflections, search misses; full-text search
+
+Revision ID: 0010
+Revises: 0005
+Create Date: 2026-11-30 19:50:00
+
+On PostgreSQL: a generated tsvector on articles (built-in norwegian/english configurations
+plus a folded copy under simple) with a GIN index, and a trigram index on the vocabulary that
+"did you mean" picks from. The SQLite side keeps its index in a Whoosh folder (ADR 0071).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0010'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+FOLD_SQL = """
+CREATE OR REPLACE FUNCTION samdesk_fold(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT replace(replace(translate(replace(replace(lower(coalesce(value, '')), 'æ', 'ae'),
+         'ä', 'ae'), 'øåö', 'oao'), 'aa', 'a'), 'oe', 'o')
+$$
+"""
+
+
+def _cfg() -> str:
+    return "(CASE WHEN language = 'en' THEN 'english'::regconfig ELSE 'norwegian'::regconfig END)"
+
+
+def _vector_sql() -> str:
+    cfg = _cfg()
+    tags = "replace(coalesce(tags_text, '') || ',' || coalesce(systems_text, ''), ',', ' ')"
+    parts = [
+        f"setweight(to_tsvector({cfg}, coalesce(title, '')), 'A')",
+        "setweight(to_tsvector('simple'::regconfig, samdesk_fold(title)), 'A')",
+        f"setweight(to_tsvector({cfg}, {tags}), 'B')",
+        f"setweight(to_tsvector('simple'::regconfig, samdesk_fold({tags})), 'B')",
+        f"setweight(to_tsvector({cfg}, coalesce(body, '')), 'C')",
+        "setweight(to_tsvector('simple'::regconfig, samdesk_fold(body)), 'C')",
+    ]
+    return " || ".join(parts)
+
+
+def upgrade():
+    op.create_table(
+        'articles',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('category', sa.String(length=40), nullable=False),
+        sa.Column('tags_text', sa.String(length=1000), server_default='', nullable=False),
+        sa.Column('systems_text', sa.String(length=1000), server_default='', nullable=False),
+        sa.Column('audience', sa.String(length=20), nullable=False),
+        sa.Column('scope', sa.String(length=8), nullable=True),
+        sa.Column('language', sa.String(length=5), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('author_id', sa.Integer(), nullable=False),
+        sa.Column('revision_number', sa.Integer(), nullable=False),
+        sa.Column('source_ticket_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_articles_author_id_users')),
+        sa.ForeignKeyConstraint(['source_ticket_id'], ['tickets.id'], name=op.f('fk_articles_source_ticket_id_tickets')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_articles')),
+    )
+    op.create_index(op.f('ix_articles_category'), 'articles', ['category'])
+    op.create_index(op.f('ix_articles_scope'), 'articles', ['scope'])
+    op.create_index('ix_articles_status_audience', 'articles', ['status', 'audience'])
+    op.create_table(
+        'article_revisions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('article_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('category', sa.String(length=40), nullable=False),
+        sa.Column('tags_text', sa.String(length=1000), nullable=False),
+        sa.Column('systems_text', sa.String(length=1000), nullable=False),
+        sa.Column('audience', sa.String(length=20), nullable=False),
+        sa.Column('scope', sa.String(length=8), nullable=True),
+        sa.Column('language', sa.String(length=5), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('author_id', sa.Integer(), nullable=False),
+        sa.Column('note', sa.String(length=500), nullable=True),
+        sa.Column('restored_from', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_article_revisions_article_id_articles')),
+        sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_article_revisions_author_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_article_revisions')),
+        sa.UniqueConstraint('article_id', 'number', name='uq_article_revisions_number'),
+    )
+    op.create_index(op.f('ix_article_revisions_article_id'), 'article_revisions', ['article_id'])
+    op.create_table(
+        'super_user_systems',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('system', sa.String(length=80), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_super_user_systems_user_id_users')),
+        sa.PrimaryKeyConstraint('user_id', 'system', name=op.f('pk_super_user_systems')),
+    )
+    op.create_table(
+        'article_votes',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('article_id', sa.Integer(), nullable=False),
+        sa.Column('revision_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('helpful', sa.Boolean(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_article_votes_article_id_articles')),
+        sa.ForeignKeyConstraint(['revision_id'], ['article_revisions.id'], name=op.f('fk_article_votes_revision_id_article_revisions')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_article_votes_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_article_votes')),
+        sa.UniqueConstraint('revision_id', 'user_id', name='uq_article_votes_reader'),
+    )
+    op.create_index(op.f('ix_article_votes_article_id'), 'article_votes', ['article_id'])
+    op.create_table(
+        'deflections',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('municipality_id', sa.Integer(), nullable=True),
+        sa.Column('article_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_deflections_municipality_id_municipalities')),
+        sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_deflections_article_id_articles')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_deflections')),
+    )
+    op.create_index('ix_deflections_day', 'deflections', ['day', 'municipality_id'])
+    op.create_table(
+        'search_misses',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('query', sa.String(length=200), nullable=False),
+        sa.Column('language', sa.String(length=5), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_search_misses')),
+    )
+    op.create_index(op.f('ix_search_misses_query'), 'search_misses', ['query'])
+    op.create_table(
+        'search_words',
+        sa.Column('word', sa.String(length=60), nullable=False),
+        sa.PrimaryKeyConstraint('word', name=op.f('pk_search_words')),
+    )
+
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(FOLD_SQL)
+        op.execute(
+            f"ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({_vector_sql()}) STORED"
+        )
+        op.execute("CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)")
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute("CREATE INDEX ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)")
+
+
+def downgrade():
+    for table in ('search_words', 'search_misses', 'deflections', 'article_votes',
+                  'super_user_systems', 'article_revisions', 'articles'):
+        op.drop_table(table)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION IF EXISTS samdesk_fold(text)")
