@@ -94,10 +94,13 @@ class WhooshBackend:
 
     def _current_searcher(self) -> Searcher:
         with self._lock:
-            if self._searcher is None:
+            # A new searcher when the index changed (not Searcher.refresh(): its reader reuse keeps
+            # a segment's old deletions, so an updated article would show twice).
+            if self._searcher is None or not self._searcher.up_to_date():
+                if self._searcher is not None:
+                    self._searcher.close()
+                self._ix = whoosh_index.open_dir(self.folder) if whoosh_index.exists_in(self.folder) else None
                 self._searcher = self._index().searcher()
-            else:
-                self._searcher = self._searcher.refresh()
             return self._searcher
 
     # -- writing ------------------------------------------------------------------------------
