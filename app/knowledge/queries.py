@@ -5,6 +5,7 @@ editors read (searches that found nothing, deflections)."""
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,12 +23,14 @@ from app.knowledge.models import (
     ArticleRevision,
     ArticleStatus,
     ArticleVote,
+    Audience,
     Deflection,
     SearchMiss,
     SuperUserSystem,
 )
 from app.knowledge.render import to_text
 
+log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1
 MAX_LIMIT = 50
 
@@ -193,7 +196,7 @@ class SearchPage:
 
 def search(
     q: str, user: User, *, limit: int = 10, category: str | None = None,
-    language: str | None = None, published_only: bool = False,
+    language: str | None = None, published_only: bool = False, employees_only: bool = False,
 ) -> SearchPage:
     """Articles matching ``q`` that ``user`` may read, best first. The limits of the visibility
     rule go inside the backend's query (never applied after the page is cut)."""
@@ -202,6 +205,8 @@ def search(
     access = policy.access_for(user)
     if published_only:
         access = policy.Access(access.audiences, frozenset({ArticleStatus.PUBLISHED}), access.scopes)
+    if employees_only:  # what an agent may link in a reply to an employee
+        access = policy.Access(frozenset({Audience.EMPLOYEES}), access.statuses, access.scopes)
     exact = frozenset(t for group in text.query_terms(q, synonyms=False) for t in group)
     request = engine.SearchRequest(groups, access, max(1, min(limit, MAX_LIMIT)), category, language, exact)
     backend = engine.backend()
@@ -209,6 +214,17 @@ def search(
     items = _items(outcome.hits, groups, user)
     suggestion = _did_you_mean(q, request, outcome.total) if q else None
     return SearchPage(q, items, outcome.total, suggestion, outcome.facets)
+
+
+def suggestions(q: str, user: User, *, limit: int = 3) -> list[Article]:
+    """Published articles that may answer a case with this subject (the new-case page, the
+    confirmation mail). Never fails the caller: without an index there are no suggestions."""
+    try:
+        page = search(q, user, limit=limit, published_only=True)
+    except Exception:  # a broken index must not stop a case from being filed
+        log.exception("article suggestions failed")
+        return []
+    return [item.article for item in page.items]
 
 
 def _items(hits: list[engine.Hit], groups: list[list[str]], user: User) -> list[SearchItem]:

@@ -317,10 +317,11 @@ def record_deflection(*, actor: User, article_id: int | None = None, now: dateti
 def search_articles(
     q: str, *, actor: User, limit: int = 10, category: str | None = None,
     language: str | None = None, published_only: bool = False, log_miss: bool = True,
+    employees_only: bool = False,
 ) -> queries.SearchPage:
     """Search as ``actor``; a search that finds nothing is logged (the words only) for editors."""
     page = queries.search(q, actor, limit=limit, category=category, language=language,
-                          published_only=published_only)
+                          published_only=published_only, employees_only=employees_only)
     if log_miss and page.total == 0 and page.query and len(page.query) >= 3:
         lang = str(getattr(actor, "locale", "nb") or "nb")[:5]
         db.session.add(SearchMiss(query=_scrub(page.query.lower())[:200], language=lang))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -50,6 +50,7 @@ def index() -> Any:
     return render_template(
         "knowledge/index.html", form=form, q=q, page=page, listing=listing, category=category,
         counts=queries.category_counts(user), can_write=policy.can_create(user),
+        from_new=request.args.get("fra") == "ny",
     )
 
 
@@ -103,11 +104,15 @@ def solved() -> Response:
 def suggestions() -> Response:
     """JSON for the new-case page's script: published articles matching the subject."""
     q = (request.args.get("q") or "")[:200]
-    page = services.search_articles(q, actor=_user(), limit=5, published_only=True, log_miss=False)
+    for_reply = request.args.get("lenke") == "1"  # an agent linking an article in a reply
+    page = services.search_articles(q, actor=_user(), limit=5, published_only=True, log_miss=False,
+                                    employees_only=for_reply)
+    base = current_app.config["SAMDESK_BASE_URL"]
     return jsonify({
         "items": [
             {"id": i.article.id, "title": i.article.title, "snippet": i.snippet,
-             "url": url_for("knowledge.show", article_id=i.article.id, fra="ny")}
+             "url": url_for("knowledge.show", article_id=i.article.id, fra=None if for_reply else "ny"),
+             "link": f"{base}/brukerhjelp/{i.article.id}"}
             for i in page.items
         ],
         "total": page.total,

@@ -38,3 +38,6 @@ def make_article(actor: User, title: str = "Skriveren skriver ikke", body: str =
     kwargs.setdefault("category", "printing")
     kwargs.setdefault("status", "published")
     return services.create_article(title=title, body=body, actor=actor, **kwargs)
+
+
+from tests.web.conftest import app_csrf, as_user, browser  # noqa: E402,F401 - page fixtures

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,8 +22,10 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.analysis import RegexTokenizer, SpaceSeparatedTokenizer
+from whoosh.codec.base import Segment
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.searching import Searcher
+from whoosh.util import IDCHARS
 
 from app.extensions import db
 from app.knowledge import text
@@ -31,6 +34,16 @@ from app.knowledge.render import to_text
 from app.knowledge.search import Hit, SearchOutcome, SearchRequest
 
 log = logging.getLogger(__name__)
+
+
+def _segment_id(cls: type, size: int = 16) -> str:
+    """Segment names from the OS's randomness. Whoosh draws them from the `random` module, whose
+    state a seeding caller (Hypothesis, a forked worker) can repeat, and a repeated name
+    overwrites a live segment; secrets cannot repeat that way."""
+    return "".join(secrets.choice(IDCHARS) for _ in range(size))
+
+
+Segment._random_id = classmethod(_segment_id)  # type: ignore[method-assign,assignment]
 SHARED = "_shared"  # the scope term of articles shared by all municipalities
 FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 SYNONYM_WEIGHT = 0.4  # a match through the synonym table counts less than the word itself
