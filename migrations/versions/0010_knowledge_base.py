@@ -43,6 +43,30 @@ def _vector_sql() -> str:
     return " || ".join(parts)
 
 
+SQLITE_FTS = [
+    # Ticket text search (docs/adr/0073-ticket-text-search.md): FTS5 with the trigram tokenizer
+    # over the subjects and the messages, external content kept in step by triggers.
+    "CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, content='tickets', content_rowid='id', tokenize='trigram')",
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER tickets_fts_ai AFTER INSERT ON tickets BEGIN "
+    "INSERT INTO tickets_fts(rowid, subject) VALUES (new.id, new.subject); END",
+    "CREATE TRIGGER tickets_fts_ad AFTER DELETE ON tickets BEGIN "
+    "INSERT INTO tickets_fts(tickets_fts, rowid, subject) VALUES ('delete', old.id, old.subject); END",
+    "CREATE TRIGGER tickets_fts_au AFTER UPDATE OF subject ON tickets BEGIN "
+    "INSERT INTO tickets_fts(tickets_fts, rowid, subject) VALUES ('delete', old.id, old.subject); "
+    "INSERT INTO tickets_fts(rowid, subject) VALUES (new.id, new.subject); END",
+    "CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN "
+    "INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER messages_fts_au AFTER UPDATE OF body ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+    "INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END",
+    "INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')",
+    "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
+]
+
+
 def upgrade():
     op.create_table(
         'articles',
@@ -142,17 +166,29 @@ def upgrade():
         sa.PrimaryKeyConstraint('word', name=op.f('pk_search_words')),
     )
 
+    if op.get_bind().dialect.name == 'sqlite':
+        for statement in SQLITE_FTS:
+            op.execute(statement)
     if op.get_bind().dialect.name == 'postgresql':
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute("CREATE INDEX ix_messages_body_trgm ON messages USING gin (body gin_trgm_ops)")
         op.execute(FOLD_SQL)
         op.execute(
             f"ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({_vector_sql()}) STORED"
         )
         op.execute("CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)")
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute("CREATE INDEX ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'sqlite':
+        for name in ('tickets_fts_ai', 'tickets_fts_ad', 'tickets_fts_au', 'messages_fts_ai',
+                     'messages_fts_ad', 'messages_fts_au'):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute("DROP TABLE IF EXISTS tickets_fts")
+        op.execute("DROP TABLE IF EXISTS messages_fts")
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS ix_messages_body_trgm")
     for table in ('search_words', 'search_misses', 'deflections', 'article_votes',
                   'super_user_systems', 'article_revisions', 'articles'):
         op.drop_table(table)
