@@ -52,6 +52,10 @@ def get_by_id(article_id: int) -> Article | None:
     return db.session.get(Article, article_id) if 0 < article_id <= MAX_ID else None
 
 
+def article_by_title(title: str) -> Article | None:
+    return db.session.scalars(sa.select(Article).where(Article.title == title).limit(1)).first()
+
+
 def systems_of(user: User) -> frozenset[str]:
     return frozenset(
         s.casefold() for s in db.session.scalars(

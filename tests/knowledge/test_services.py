@@ -157,3 +157,22 @@ def test_open_case_cannot_become_an_article(world) -> None:
         services.draft_from_ticket(ticket.ref, actor=world.agent)
     with pytest.raises(NotFound):
         services.draft_from_ticket(ticket.ref, actor=world.lun_agent)
+
+
+def test_demo_load_brings_twenty_norwegian_starter_articles_once(runner, backend) -> None:
+    from app.knowledge.models import Article
+
+    first = runner.invoke(args=["demo", "load"])
+    second = runner.invoke(args=["demo", "load"])
+
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert "0 help articles created" in second.output
+    languages = list(db.session.scalars(sa.select(Article.language)))
+    assert sum(1 for lang in languages if lang.value == "nb") >= 20
+    assert any(lang.value == "en" for lang in languages)
+    from app.accounts import queries as accounts
+
+    reader = accounts.user_by_email("ansatt@lunner.kommune.example")
+    titles = [i.article.title for i in services.search_articles("skriveren", actor=reader).items]
+    assert "Skriveren skriver ikke ut" in titles
+    assert "Gran rådhus: skrivere og møterom" not in titles  # Gran only
