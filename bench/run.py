@@ -465,6 +465,7 @@ def main() -> None:
     summary(sizes)
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
+    run_knowledge_bench()
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
     note(f"results in {results}")
@@ -488,6 +489,13 @@ def run_mail_bench() -> None:
                 emit(**line)
             else:
                 print(line, flush=True)
+
+
+def run_knowledge_bench() -> None:
+    """bench/knowledge.py: article index build and search, ticket text search (own JSON lines)."""
+    from bench import knowledge
+
+    knowledge.main()
 
 
 if __name__ == "__main__":
