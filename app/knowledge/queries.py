@@ -33,6 +33,7 @@ from app.knowledge.render import to_text
 log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1
 MAX_LIMIT = 50
+SUGGEST_BELOW = 3
 
 
 def get_visible(article_id: int, user: User, *, lock: bool = False) -> Article:
@@ -216,7 +217,8 @@ def search(
     backend = engine.backend()
     outcome = backend.search(request)
     items = _items(outcome.hits, groups, user)
-    suggestion = _did_you_mean(q, request, outcome.total) if q else None
+    # A query that finds next to nothing may be misspelt (more hits: no need to ask).
+    suggestion = _did_you_mean(q, request, outcome.total) if q and outcome.total < SUGGEST_BELOW else None
     return SearchPage(q, items, outcome.total, suggestion, outcome.facets)
 
 

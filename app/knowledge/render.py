@@ -29,8 +29,10 @@ def to_html(markdown: str) -> Markup:
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
+@functools.lru_cache(maxsize=2048)
 def to_text(markdown: str) -> str:
-    """The words a reader sees, for snippets and mail (no markup)."""
+    """The words a reader sees, for snippets and the index (no markup); cached, as the same
+    articles come back in search after search."""
     html = _parser().render(markdown or "")
     text = nh3.clean(html.replace("</p>", "</p> ").replace("</li>", "</li> "), tags=set())
     import html as html_module

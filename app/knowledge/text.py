@@ -151,6 +151,8 @@ def snippet(text: str, groups: Iterable[Iterable[str]], *, lang: str, width: int
     plain = " ".join((text or "").split())
     spans: list[tuple[int, int]] = []
     for match in WORD_RE.finditer(plain):
+        if spans and match.start() > spans[0][0] + width:
+            break  # past the passage that will be shown
         word = match.group(0).lower()
         term = analyse_word(word, lang) or fold(word)
         if any(term == w or (len(w) >= 4 and term.startswith(w)) for w in wanted):

@@ -115,3 +115,10 @@ def test_archived_and_draft_articles_are_found_by_agents_only(world, backend) ->
     services.archive(article.id, actor=world.agent)
     assert _titles(world.employee, "anyconnect") == []
     assert _titles(world.agent, "anyconnect") == ["Gammel VPN-klient"]
+
+
+def test_reader_who_may_see_nothing_finds_nothing(world, backend) -> None:
+    make_article(world.agent, "Intern rutine for skriveren", "Skriveren.", audience="agents")
+    make_article(world.agent, "Utkast om skriveren", "Skriveren.", status="draft")
+    page = services.search_articles("skriveren", actor=world.employee)
+    assert (page.total, page.items, page.facets) == (0, [], {})

@@ -89,6 +89,8 @@ class WhooshBackend:
         self._ix: whoosh_index.Index | None = None
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
+        self._allowed_for: Searcher | None = None
+        self._allowed_cache: dict[Any, set[int]] = {}
 
     # -- the folder ---------------------------------------------------------------------------
 
@@ -188,11 +190,31 @@ class WhooshBackend:
             for group in request.groups
         ])
 
+    def _allowed(self, searcher: Searcher, request: SearchRequest) -> Any:
+        """The documents the reader may see, as a set of document numbers: computed once per
+        searcher (the index as it is now) and kind of reader, not on every search."""
+        key = (request.access, request.category, request.language)
+        with self._lock:
+            if self._allowed_for is not searcher:
+                self._allowed_for, self._allowed_cache = searcher, {}
+            found = self._allowed_cache.get(key)
+        if found is None:
+            found = searcher.docs_for_query(self._filter(request))
+            found = found if isinstance(found, set) else set(found)
+            with self._lock:
+                if self._allowed_for is searcher:
+                    if len(self._allowed_cache) > 64:
+                        self._allowed_cache.clear()
+                    self._allowed_cache[key] = found
+        return found
+
     def search(self, request: SearchRequest) -> SearchOutcome:
         if not request.groups:
             return SearchOutcome([], 0)
         searcher = self._current_searcher()
-        allowed = self._filter(request)
+        allowed = self._allowed(searcher, request)
+        if not allowed:  # Whoosh reads an empty filter as no filter at all: nothing to find
+            return SearchOutcome([], 0)
         for conjunction in (wq.And, wq.Or):
             results = searcher.search(
                 self._query(request, conjunction), filter=allowed, limit=request.limit,
