@@ -164,14 +164,14 @@ def _register_error_handlers(app: APIFlask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import municipality_cli, token_cli, users_cli
     from app.demo.cli import demo_cli
-    from app.knowledge.cli import search_cli
+    from app.knowledge.cli import knowledge_cli, search_cli
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
     from app.tickets.cli import queues_cli, tickets_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli, search_cli,
+        queues_cli, tickets_cli, search_cli, knowledge_cli,
     ):
         app.cli.add_command(group)
 

@@ -255,4 +255,13 @@ def from_ticket(ref: str) -> Response:
 def misses() -> str:
     if not policy.can_read_misses(_user()):
         raise Forbidden(_("Only agents can see this list."))
-    return render_template("knowledge/misses.html", misses=queries.search_misses())
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    names = {m.id: m.name for m in accounts.municipalities()}
+    since = (utcnow() - timedelta(days=30)).date()
+    return render_template(
+        "knowledge/misses.html", misses=queries.search_misses(),
+        deflections=[(day, names.get(m, "") if m else "", n) for day, m, n in queries.deflections_per_day(since)],
+    )

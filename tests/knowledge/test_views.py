@@ -154,3 +154,24 @@ def test_confirmation_mail_for_an_emailed_case_lists_matching_articles(world) ->
 
     mail = db.session.scalars(sa.select(OutboxMessage)).one()
     assert "Outlook starter ikke: http://127.0.0.1:5000/brukerhjelp/" in mail.body_text
+
+
+def test_editors_see_deflections_per_municipality_and_day(as_user, world) -> None:
+    from app.knowledge import services
+
+    services.record_deflection(actor=world.employee)
+    page = as_user(world.agent).get("/brukerhjelp/uten-treff")
+    assert "Løst uten sak, siste 30 dager" in page.text and "<td>Gran</td><td>1</td>" in page.text
+
+
+def test_cli_sets_super_user_systems_and_lists_deflections(runner, world) -> None:
+    from app.knowledge import services
+
+    result = runner.invoke(args=["knowledge", "systems", world.trainer.email, "Visma", "gerica"])
+    assert result.exit_code == 0 and result.output.strip() == "visma,gerica".replace(",", ", ")
+    assert queries.systems_of(world.trainer) == {"visma", "gerica"}
+    services.record_deflection(actor=world.employee)
+    listing = runner.invoke(args=["knowledge", "deflections"])
+    assert listing.exit_code == 0 and "\tGRA\t1" in listing.output
+    bad = runner.invoke(args=["knowledge", "systems", "nobody@example.invalid", "x"])
+    assert bad.exit_code == 1
