@@ -11,7 +11,8 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Keep the app's own loggers working when migrations run inside a process (tests, upgrade).
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -106,10 +107,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.db import include_in_schema_compare
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_in_schema_compare,
             **conf_args
         )
 
