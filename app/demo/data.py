@@ -9,8 +9,7 @@ from app.accounts import queries as accounts_queries
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.db import atomic
-from app.demo import audit
-from app.demo import knowledge
+from app.demo import audit, knowledge
 from app.tickets import queries as ticket_queries
 from app.tickets import services as tickets
 from app.tickets.models import Channel
