@@ -93,3 +93,19 @@ def test_the_search_triggers_survive_every_migration(app) -> None:  # type: igno
     names = set(db.session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     assert {"tickets_fts_ai", "tickets_fts_ad", "tickets_fts_au",
             "messages_fts_ai", "messages_fts_ad", "messages_fts_au"} <= names
+
+
+@pytest.mark.sqlite_only
+def test_common_words_take_the_walking_path_with_the_same_answers(api, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.tickets import queries, services
+
+    monkeypatch.setattr(queries, "COMMON_MATCHES", 1)  # every word counts as common
+    printer = make_ticket(world.employee, subject="Hjelp", body="Skriveren i Brandbu-fløyen skriver blankt.")
+    noted = make_ticket(world.employee, subject="Tilgang", body="Trenger tilgang.")
+    services.reply(noted.ref, body="Leverandøren Tieto må kontaktes.", internal=True, actor=world.agent)
+
+    assert _refs(api, world, "BRANDBU") == [printer.ref]
+    assert _refs(api, world, "hjelp brandbu") == [printer.ref]
+    assert _refs(api, world, "tieto") == [noted.ref]
+    mine = api.as_(world.employee).get("/api/v1/tickets", query_string={"q": "tieto"}).json["items"]
+    assert mine == []
