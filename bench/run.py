@@ -465,6 +465,7 @@ def main() -> None:
     summary(sizes)
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
+    run_privacy_bench()
     run_knowledge_bench()
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
@@ -472,23 +473,31 @@ def main() -> None:
 
 
 def run_mail_bench() -> None:
-    """Helper benchmarks of other parts (bench/mail.py) print their own JSON lines."""
+    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py) print their own JSON lines."""
     import importlib
     import importlib.util
 
-    if importlib.util.find_spec("bench.mail") is None:
-        return
-    mail = importlib.import_module("bench.mail")
-    main_fn = getattr(mail, "main", None)
-    if main_fn is None:
-        return
-    returned = main_fn()
-    if isinstance(returned, list | tuple):
-        for line in returned:
-            if isinstance(line, dict):
-                emit(**line)
-            else:
-                print(line, flush=True)
+    for name in ("bench.mail", "bench.sla"):
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        main_fn = getattr(module, "main", None)
+        if main_fn is None:
+            continue
+        returned = main_fn()
+        if isinstance(returned, list | tuple):
+            for line in returned:
+                if isinstance(line, dict):
+                    emit(**line)
+                else:
+                    print(line, flush=True)
+
+def run_privacy_bench() -> None:
+    """bench/privacy.py: closed cases anonymised per second by the retention run (its own
+    databases; it prints its own JSON lines)."""
+    from bench import privacy
+
+    RESULTS.extend(privacy.main())
 
 
 def run_knowledge_bench() -> None:

@@ -1,7 +1,7 @@
 """knowledge base: articles, revisions, votes, deflections, search misses; full-text search
 
 Revision ID: 0010
-Revises: 0014
+Revises: 0011
 Create Date: 2026-11-30 19:50:00
 
 On PostgreSQL: a generated tsvector on articles (built-in norwegian/english configurations
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0010'
-down_revision = '0014'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
