@@ -140,6 +140,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.admin.views import bp as admin_views
     from app.audit.api import bp as audit_api
     from app.audit.views import bp as audit_views
+    from app.knowledge.api import bp as knowledge_api
+    from app.knowledge.views import bp as knowledge_views
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
     from app.privacy.views import bp as privacy_views
@@ -153,14 +155,14 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.tickets.views import bp as tickets_views
 
     for bp in (accounts_views, signin_views, tickets_views, admin_views, audit_views, mail_views,
-               outbox_views, privacy_views, sla_views):
+               outbox_views, privacy_views, sla_views, knowledge_views):
         app.register_blueprint(bp)
     init_sla(app)
     app.register_blueprint(telephony_views.bp)
     for name in telephony_views.WEBHOOKS:  # Twilio signs its requests; CSRF does not apply
         csrf.exempt(name.replace("telephony.", "app.telephony.views."))
     init_telephony(app)
-    for api_bp in (accounts_api, tickets_api, audit_api, sla_api, telephony_api):
+    for api_bp in (accounts_api, tickets_api, audit_api, sla_api, telephony_api, knowledge_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -180,6 +182,7 @@ def _register_error_handlers(app: APIFlask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import municipality_cli, token_cli, users_cli
     from app.demo.cli import demo_cli
+    from app.knowledge.cli import knowledge_cli, search_cli
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
     from app.privacy.cli import privacy_cli
@@ -189,7 +192,8 @@ def _register_cli(app: Flask) -> None:
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli, privacy_cli, calendar_cli, sla_cli, telephony_cli,
+        queues_cli, tickets_cli, privacy_cli, calendar_cli, sla_cli, telephony_cli, search_cli,
+        knowledge_cli,
     ):
         app.cli.add_command(group)
 

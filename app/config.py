@@ -151,6 +151,13 @@ def load() -> dict[str, Any]:
             name.removeprefix("SAMDESK_RETENTION_DAYS_").lower(): _int(name, 730)
             for name in os.environ if name.startswith("SAMDESK_RETENTION_DAYS_")
         },
+        # Knowledge base search (docs/knowledge.md): whoosh | postgres; empty picks Whoosh on
+        # SQLite and PostgreSQL's own full-text search on PostgreSQL.
+        "SAMDESK_SEARCH_BACKEND": os.environ.get("SAMDESK_SEARCH_BACKEND", ""),
+        "SAMDESK_SEARCH_INDEX_DIR": os.environ.get(
+            "SAMDESK_SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index")
+        ),
+        "SAMDESK_SEARCH_LOCK_SECONDS": _int("SAMDESK_SEARCH_LOCK_SECONDS", 30),
         # Twilio: SMS and voice (telephony).
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),

@@ -67,7 +67,14 @@ str320 = Annotated[str, mapped_column(sa.String(320))]
 
 # Objects the migrations create that the models do not describe: the PostgreSQL trigram index on
 # ticket subjects (migration 0003, an operator class SQLAlchemy's Index cannot express portably).
-MIGRATION_ONLY_OBJECTS = frozenset({("index", "ix_tickets_subject_trgm")})
+MIGRATION_ONLY_OBJECTS = frozenset({("index", "ix_tickets_subject_trgm")}) | frozenset(
+    # Full-text search (migration 0010, ADR 0071 and 0073): SQLite's FTS5 tables and their
+    # shadow tables; PostgreSQL's generated tsvector and GIN indexes.
+    [("table", f"{base}{suffix}") for base in ("tickets_fts", "messages_fts")
+     for suffix in ("", "_config", "_data", "_docsize", "_idx", "_content")]
+    + [("column", "search_vector"), ("index", "ix_articles_search_vector"),
+       ("index", "ix_messages_body_trgm"), ("index", "ix_search_words_trgm")]
+)
 
 
 def include_in_schema_compare(

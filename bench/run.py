@@ -466,6 +466,7 @@ def main() -> None:
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
     run_privacy_bench()
+    run_knowledge_bench()
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
     note(f"results in {results}")
@@ -497,6 +498,13 @@ def run_privacy_bench() -> None:
     from bench import privacy
 
     RESULTS.extend(privacy.main())
+
+
+def run_knowledge_bench() -> None:
+    """bench/knowledge.py: article index build and search, ticket text search (own JSON lines)."""
+    from bench import knowledge
+
+    knowledge.main()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SAMDESK_ATTACHMENT_DIR": str(tmp_path_factory.mktemp("attachments")),
+            "SAMDESK_SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
             "SAMDESK_FAST_PASSWORD_HASH": True,
             "RATELIMIT_ENABLED": False,
             "SERVER_NAME": None,
@@ -136,6 +137,9 @@ class ApiClient:
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self._call("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self._call("PATCH", path, **kwargs)
 
 
 @pytest.fixture

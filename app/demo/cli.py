@@ -15,5 +15,6 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def load() -> None:
     """Load the demo data (safe to run again)."""
     created = data.load()
-    click.echo(f"demo: {created['users']} users, {created['tickets']} cases created "
+    click.echo(f"demo: {created['users']} users, {created['tickets']} cases, "
+               f"{created.get('articles', 0)} help articles created "
                f"(password for every demo user: {data.DEMO_PASSWORD})")

@@ -9,7 +9,7 @@ from app.accounts import queries as accounts_queries
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.db import atomic
-from app.demo import audit
+from app.demo import audit, knowledge
 from app.demo.sla import load_sla
 from app.demo.telephony import load_telephony
 from app.tickets import queries as ticket_queries
@@ -234,4 +234,5 @@ def load() -> dict[str, int]:
     audit.load()
     __import__("app.demo.privacy", fromlist=["load"]).load()  # sign-in and personal data
     created["sms"] = load_telephony()["sms"]
+    created["articles"] = knowledge.load()
     return created

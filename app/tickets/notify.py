@@ -143,7 +143,20 @@ def ticket_received(ticket: Ticket, first_message: Message) -> None:
         _send(
             ticket.requester, ticket, "received",
             reply_to_message_id=first_message.email_message_id, message=first_message,
+            articles=_articles_for(ticket),
         )
+
+
+def _articles_for(ticket: Ticket) -> list[tuple[str, str]]:
+    """Up to three help articles that may answer a case that came by email (title, link)."""
+    from app.knowledge import queries as knowledge
+    from app.tickets.models import Channel
+
+    if ticket.channel is not Channel.EMAIL:
+        return []
+    base = current_app.config["SAMDESK_BASE_URL"]
+    return [(a.title, f"{base}/brukerhjelp/{a.id}")
+            for a in knowledge.suggestions(ticket.subject, ticket.requester, limit=3)]
 
 
 def public_reply(ticket: Ticket, message: Message) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts import queries as accounts
 from app.accounts.models import Role, User
@@ -297,7 +297,7 @@ def list_tickets(
     if filters.requester_id is not None:
         stmt = stmt.where(Ticket.requester_id == filters.requester_id)
     if filters.q and filters.q.strip():
-        stmt = stmt.where(_text_match(filters.q.strip()))
+        stmt = stmt.where(_text_match(filters.q.strip(), user))
     backward = False
     if cursor:
         value, last_id, backward = decode_cursor(cursor)
@@ -331,11 +331,31 @@ def list_tickets(
     return Page(items=items, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
-def _text_match(q: str) -> sa.ColumnElement[bool]:
-    """Every word of ``q`` somewhere in the subject, in any case, so that "skriv" finds
-    "Fargeskriveren"; a ticket reference finds that ticket. PostgreSQL answers from the trigram
-    index on subject (migration 0003, docs/adr/0041-ticket-search-trigram.md); SQLite folds case
-    with Python's rules (æøå) and walks the list's index until the page is full."""
+def _fts_rowids(table: str, phrase: str) -> sa.Select[tuple[int]]:
+    """Row ids of an FTS5 table (migration 0010) whose text contains ``phrase``."""
+    fts = sa.table(table, sa.column("rowid", sa.Integer), sa.column(table))
+    return sa.select(fts.c.rowid).where(fts.c[table].op("MATCH")(phrase))
+
+
+COMMON_MATCHES = 2000  # about sqrt(page size x cases at 200,000): where walking starts to win
+
+
+def _fts_is_common(phrase: str) -> bool:
+    """Whether a word is in at least COMMON_MATCHES messages (counting stops there)."""
+    first = _fts_rowids("messages_fts", phrase).limit(COMMON_MATCHES).subquery()
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(first)) or 0) >= COMMON_MATCHES
+
+
+def _text_match(q: str, user: User) -> sa.ColumnElement[bool]:
+    """Every word of ``q`` somewhere in the subject or in any message of the case, in any case,
+    so that "skriv" finds "Fargeskriveren"; a ticket reference finds that ticket. Internal notes
+    count only for staff (a requester never finds a case by a note they cannot read).
+
+    SQLite answers from FTS5 tables with the trigram tokenizer (``tickets_fts``,
+    ``messages_fts``, external content kept by triggers, migration 0010); PostgreSQL from GIN
+    trigram indexes on the subject (0003) and the message text (0010). Words under three
+    letters cannot use a trigram index and match the subject only, as before.
+    See docs/adr/0073-ticket-text-search.md."""
     q = q[:200]
     if REF_RE.match(q):
         return Ticket.ref == q.upper()
@@ -343,11 +363,38 @@ def _text_match(q: str) -> sa.ColumnElement[bool]:
     for word in q.split()[:8] or [q]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         if is_postgres():
-            clauses.append(Ticket.subject.ilike(f"%{escaped}%", escape="\\"))
+            in_subject: sa.ColumnElement[bool] = Ticket.subject.ilike(f"%{escaped}%", escape="\\")
+            in_message = Message.body.ilike(f"%{escaped}%", escape="\\")
         else:
-            clauses.append(
-                sa.func.sd_casefold(Ticket.subject).like(f"%{escaped.casefold()}%", escape="\\")
-            )
+            like = f"%{escaped.casefold()}%"
+            in_subject = sa.func.sd_casefold(Ticket.subject).like(like, escape="\\")
+            if len(word) >= 3:
+                phrase = '"' + word.replace('"', '""') + '"'
+                if _fts_is_common(phrase):
+                    # Thousands of matches: walking the list's index and testing each case
+                    # fills a page sooner than collecting every match (docs/performance.md).
+                    text = sa.func.sd_casefold(Message.body).like(like, escape="\\")
+                    probe = sa.exists().where(Message.ticket_id == Ticket.id, text)
+                    if not user.is_staff:
+                        probe = probe.where(Message.internal.is_(False))
+                    clauses.append(sa.or_(in_subject, probe))
+                    continue
+                in_subject = Ticket.id.in_(_fts_rowids("tickets_fts", phrase))
+                in_message = Message.id.in_(_fts_rowids("messages_fts", phrase))
+        if len(word) < 3:
+            clauses.append(in_subject)
+            continue
+        messages = sa.select(Message.ticket_id).where(in_message)
+        if not user.is_staff:
+            messages = messages.where(Message.internal.is_(False))
+        if is_postgres():
+            # One set of case ids from both trigram indexes: with "subject OR IN (...)" the
+            # planner walked the agent's whole list for a word found nowhere.
+            other = aliased(Ticket)  # its own FROM, not correlated with the list's tickets
+            subjects = sa.select(other.id).where(other.subject.ilike(f"%{escaped}%", escape="\\"))
+            clauses.append(Ticket.id.in_(sa.union(subjects, messages)))
+            continue
+        clauses.append(sa.or_(in_subject, Ticket.id.in_(messages)))
     return sa.and_(*clauses)
 
 

@@ -62,6 +62,8 @@ def home() -> str:
 @login_required
 def new() -> Any:
     form = forms.NewTicketForm()
+    if request.method == "GET" and request.args.get("emne"):  # from the help pages' "search first"
+        form.subject.data = request.args["emne"][:200]
     if form.validate_on_submit():
         try:
             ticket = services.create_ticket(

@@ -2,7 +2,7 @@
 per-municipality SMS settings, and one active user per mobile number
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0010
 Create Date: 2026-11-30 19:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0012'
-down_revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

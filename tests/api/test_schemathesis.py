@@ -18,6 +18,14 @@ from tests import factories
 from tests.factories import make_ticket
 
 OPERATIONS = [
+    ("GET", "/api/v1/articles/search"),
+    ("GET", "/api/v1/articles/suggest"),
+    ("POST", "/api/v1/articles"),
+    ("GET", "/api/v1/articles/{article_id}"),
+    ("PATCH", "/api/v1/articles/{article_id}"),
+    ("GET", "/api/v1/articles/{article_id}/revisions"),
+    ("POST", "/api/v1/articles/{article_id}/votes"),
+    ("POST", "/api/v1/articles/deflections"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/municipalities"),

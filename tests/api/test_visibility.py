@@ -192,3 +192,52 @@ def test_admin_only_routes_refuse_everyone_else(api, world, who, method, path) -
     assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
     assert set(refused.json) == {"error"}
     assert allowed.status_code == 200 and "items" in allowed.json
+
+
+# Every API route that takes an article id: an article the caller may not read answers exactly
+# like one that does not exist, and nothing changes.
+ARTICLE_ROUTES = [
+    ("GET", "", None),
+    ("PATCH", "", {"title": "Endret"}),
+    ("GET", "/revisions", None),
+    ("POST", "/votes", {"helpful": True}),
+]
+
+
+def test_the_article_route_list_covers_every_api_route_with_an_article_id(app) -> None:  # type: ignore[no-untyped-def]
+    found = {
+        (method, rule.rule.removeprefix("/api/v1/articles/<int:article_id>"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and "<int:article_id>" in rule.rule
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert found == {(method, path) for method, path, _ in ARTICLE_ROUTES}
+
+
+@pytest.mark.parametrize(("method", "path", "payload"), ARTICLE_ROUTES)
+@pytest.mark.parametrize("kind", ["draft", "staff_only", "other_municipality"])
+def test_hidden_article_answers_exactly_like_a_missing_one(api, world, method, path, payload, kind) -> None:  # type: ignore[no-untyped-def]
+    from app.knowledge import services as knowledge
+    from app.knowledge.models import Article, ArticleRevision, ArticleVote
+
+    options = {"draft": {"status": "draft"}, "staff_only": {"audience": "agents", "status": "published"},
+               "other_municipality": {"scope": "LUN", "status": "published"}}[kind]
+    article = knowledge.create_article(title="Skjult", body="Tekst", category="other", actor=world.second, **options)
+    reader = world.employee
+
+    def state() -> tuple:
+        db.session.expire_all()
+        return (db.session.scalar(sa.select(sa.func.count()).select_from(ArticleRevision)),
+                db.session.scalar(sa.select(sa.func.count()).select_from(ArticleVote)),
+                db.session.get(Article, article.id).title)
+
+    before = state()
+    client = api.as_(reader)
+    call = {"GET": client.get, "POST": client.post, "PATCH": client.patch}[method]
+    kwargs = {"json": payload} if payload is not None else {}
+    hidden = call(f"/api/v1/articles/{article.id}{path}", **kwargs)
+    missing = call(f"/api/v1/articles/987654{path}", **kwargs)
+
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json == missing.json
+    assert state() == before

@@ -1,0 +1,118 @@
+"""PostgreSQL's own full-text search: the backend for several web machines (ADR 0071).
+
+Migration 0010 adds ``articles.search_vector``, a generated tsvector: title (weight A), tags
+and systems (B) and body (C), each under the built-in ``norwegian`` or ``english`` configuration
+by the article's language, plus a folded copy (``samdesk_fold``: æøå and their ASCII
+spellings) under ``simple``; a GIN index serves it. The query is built from the same Python
+analysis as Whoosh's (stem until it settles, fold), each term as a prefix, so "skriver" (stem
+"skriv") finds the lexeme "skriver" that Snowball leaves from "skriveren".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from app.extensions import db
+from app.knowledge import text
+from app.knowledge.models import Article, SearchWord
+from app.knowledge.render import to_text
+from app.knowledge.search import Hit, SearchOutcome, SearchRequest
+
+VECTOR: sa.ColumnElement[Any] = sa.literal_column("articles.search_vector")
+WEIGHTS = "{0.1, 0.2, 0.6, 1.0}"  # D, C (body), B (tags), A (title)
+
+
+def tsquery(groups: list[list[str]], joiner: str) -> str:
+    def term(t: str) -> str:
+        return f"'{t}':*" if len(t) >= 3 else f"'{t}'"
+
+    return f" {joiner} ".join("(" + " | ".join(term(t) for t in group) + ")" for group in groups)
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def _where(self, request: SearchRequest, query: sa.ColumnElement[object]) -> list[sa.ColumnElement[bool]]:
+        access = request.access
+        clauses: list[sa.ColumnElement[bool]] = [
+            VECTOR.op("@@")(query),
+            Article.audience.in_(sorted(access.audiences)),
+            Article.status.in_(sorted(access.statuses)),
+        ]
+        if access.scopes is not None:
+            clauses.append(sa.or_(Article.scope.is_(None), Article.scope.in_(sorted(access.scopes))))
+        if request.category:
+            clauses.append(Article.category == request.category)
+        if request.language:
+            clauses.append(Article.language == request.language)
+        return clauses
+
+    def search(self, request: SearchRequest) -> SearchOutcome:
+        if not request.groups:
+            return SearchOutcome([], 0)
+        for joiner in ("&", "|"):
+            query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(request.groups, joiner))
+            where = self._where(request, query)
+            weights: sa.ColumnElement[Any] = sa.literal_column(f"'{WEIGHTS}'::float4[]")
+            rank: sa.ColumnElement[Any] = sa.func.ts_rank(weights, VECTOR, query)
+            exact = [[t for t in group if t in request.exact] for group in request.groups]
+            if request.exact and all(exact):
+                # The words' own terms weigh more than matches through the synonym table.
+                own = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(exact, "|"))
+                rank = rank + sa.func.ts_rank(weights, VECTOR, own)
+            rows = db.session.execute(
+                sa.select(Article.id, rank.label("score")).where(*where)
+                .order_by(sa.desc("score"), Article.id).limit(request.limit)
+            ).all()
+            facet_rows = db.session.execute(
+                sa.select(Article.category, sa.func.count()).where(*where).group_by(Article.category)
+            ).all()
+            facets = {str(c): int(n) for c, n in facet_rows}
+            total = sum(facets.values())
+            if total or len(request.groups) == 1:
+                break
+        return SearchOutcome([Hit(int(i), float(s)) for i, s in rows], total, facets)
+
+    # -- did you mean: the words of the articles, with a trigram index --------------------------
+
+    def prepare(self, article: Article) -> None:
+        body = to_text(article.body)
+        found = {
+            w for w in text.words(f"{article.title} {' '.join(article.tags)} {body}")
+            if 2 < len(w) <= 60 and not w.isdigit()
+        }
+        if found:
+            db.session.execute(
+                insert(SearchWord).values([{"word": w} for w in sorted(found)]).on_conflict_do_nothing()
+            )
+
+    def knows_word(self, word: str) -> bool:
+        return db.session.scalar(sa.select(sa.func.count()).where(SearchWord.word == word)) != 0
+
+    def suggest_words(self, word: str, limit: int = 3) -> list[str]:
+        similarity = sa.func.similarity(SearchWord.word, word)
+        found = list(db.session.scalars(
+            sa.select(SearchWord.word).where(SearchWord.word.op("%")(word))
+            .order_by(similarity.desc(), SearchWord.word).limit(8)
+        ))
+        found = [w for w in found if text.distance(word, w) <= 2]
+        found.sort(key=lambda w: (text.distance(word, w), w))
+        return found[:limit]
+
+    def after_commit(self, article_id: int) -> None:
+        return None  # the vector is a generated column: always in step
+
+    def rebuild(self, articles: Iterable[Article], total: int, progress: Callable[[int], None]) -> int:
+        count = 0
+        for article in articles:
+            self.prepare(article)
+            count += 1
+            progress(1)
+        return count
+
+    def count(self) -> int:
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(Article)) or 0)
