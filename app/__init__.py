@@ -139,10 +139,12 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.outbox.views import bp as outbox_views
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
+    from app.training.api import bp as training_api
+    from app.training.views import bp as training_views
 
-    for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views):
+    for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views, training_views):
         app.register_blueprint(bp)
-    for api_bp in (accounts_api, tickets_api):
+    for api_bp in (accounts_api, tickets_api, training_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -165,10 +167,11 @@ def _register_cli(app: Flask) -> None:
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
     from app.tickets.cli import queues_cli, tickets_cli
+    from app.training.cli import training_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli,
+        queues_cli, tickets_cli, training_cli,
     ):
         app.cli.add_command(group)
 

@@ -10,6 +10,7 @@ after the last attempt the row is a dead letter that an admin can retry.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 import smtplib
@@ -45,9 +46,10 @@ def new_message_id() -> str:
 def enqueue_email(
     *, to: str, subject: str, text: str, html: str | None = None,
     headers: dict[str, str] | None = None, ticket_id: int | None = None,
-    message_id: str | None = None,
+    message_id: str | None = None, attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> OutboxMessage:
-    """Add a mail to the outbox in the caller's transaction."""
+    """Add a mail to the outbox in the caller's transaction; ``attachments`` are
+    (filename, content type, bytes), kept in the row until it is sent."""
     row = OutboxMessage(
         channel=OutboxChannel.EMAIL,
         recipient=to,
@@ -57,6 +59,10 @@ def enqueue_email(
         headers=dict(headers or {}),
         ticket_id=ticket_id,
         message_id=message_id or new_message_id(),
+        attachments=[
+            {"filename": name, "content_type": ctype, "data": base64.b64encode(data).decode("ascii")}
+            for name, ctype, data in attachments
+        ] or None,
     )
     db.session.add(row)
     return row
@@ -323,6 +329,8 @@ def compose(row: OutboxMessage) -> flask_mail.Message:
         extra_headers={k: v for k, v in (row.headers or {}).items() if k.lower() != "message-id"},
     )
     message.msgId = row.message_id or new_message_id()
+    for item in row.attachments or ():
+        message.attach(item["filename"], item["content_type"], base64.b64decode(item["data"]))
     return message
 
 
