@@ -412,3 +412,22 @@ def access_log_for_user(user_id: int, *, before_id: int | None = None, limit: in
     if before_id:
         stmt = stmt.where(AccessLogEntry.id < before_id)
     return db.session.scalars(stmt.order_by(AccessLogEntry.id.desc()).limit(limit)).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Counts for other domains (training's suggested courses)
+
+
+def count_matching_subjects(terms: Sequence[str], since: datetime) -> dict[str, int]:
+    """How many cases created since ``since`` mention each term in their subject (any case).
+    Aggregates only: no case is shown, so no visibility rule applies."""
+    counts: dict[str, int] = {}
+    for term in terms[:100]:
+        match = _text_match(term)
+        counts[term] = int(
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at >= since, match)
+            )
+            or 0
+        )
+    return counts

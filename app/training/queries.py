@@ -325,3 +325,46 @@ def roster(system: str | None = None, municipality_id: int | None = None) -> Seq
 
 def roster_systems() -> list[str]:
     return list(db.session.scalars(sa.select(RosterEntry.system).distinct().order_by(RosterEntry.system)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Suggested courses: where colleagues need help and no course is coming
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    topic: str
+    minutes: int
+    helps: int
+    cases: int
+
+    @property
+    def score(self) -> int:
+        return self.minutes + 15 * self.cases  # a case costs about a quarter of an hour
+
+
+def suggested_courses(
+    now: datetime, *, days: int = 90, min_minutes: int = 60, min_cases: int = 5, limit: int = 10,
+) -> list[Suggestion]:
+    """Systems and topics with much nabohjelp or many cases in the last ``days`` days, and no
+    coming course that covers them, the most needed first."""
+    from datetime import timedelta
+
+    from app.tickets import queries as tickets
+
+    since = now - timedelta(days=days)
+    by_topic = {f.topic: f for f in help_by_topic(since.date())}
+    candidates = list(dict.fromkeys([*by_topic, *roster_systems()]))
+    cases = tickets.count_matching_subjects(candidates, since) if candidates else {}
+    covered = systems_with_coming_course(now)
+    found = []
+    for topic in candidates:
+        if topic.casefold() in covered:
+            continue
+        figure = by_topic.get(topic)
+        suggestion = Suggestion(topic=topic, minutes=figure.minutes if figure else 0,
+                                helps=figure.helps if figure else 0, cases=cases.get(topic, 0))
+        if suggestion.minutes >= min_minutes or suggestion.cases >= min_cases:
+            found.append(suggestion)
+    found.sort(key=lambda s: (-s.score, s.topic.casefold()))
+    return found[:limit]
