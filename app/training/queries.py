@@ -368,3 +368,13 @@ def suggested_courses(
             found.append(suggestion)
     found.sort(key=lambda s: (-s.score, s.topic.casefold()))
     return found[:limit]
+
+
+def roster_for_text(text: str, municipality_id: int | None, *, every: bool = False) -> Sequence[RosterEntry]:
+    """Go-to colleagues for the business systems ``text`` names (a case's subject, or a chosen
+    system), or the whole roster of the municipality when ``every``."""
+    entries = roster(municipality_id=municipality_id)
+    if every:
+        return entries
+    folded = (text or "").casefold()
+    return [e for e in entries if e.system.casefold() in folded] if folded else []

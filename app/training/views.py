@@ -29,6 +29,12 @@ from app.web import put_error
 bp = Blueprint("training", __name__, template_folder="templates")
 
 
+@bp.app_context_processor
+def _roster_helper() -> dict[str, Any]:
+    """`training_roster_for(text, municipality_id)` for the case pages' small roster boxes."""
+    return {"training_roster_for": queries.roster_for_text}
+
+
 def _user() -> Any:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
@@ -403,3 +409,23 @@ def figures() -> Any:
     top = max((r.minutes for r in rows), default=0)
     return render_template("training/figures.html", rows=rows, top=top,
                            suggestions=queries.suggested_courses(now))
+
+
+@bp.post("/saker/<ref>/nabohjelp")
+@login_required
+def resolve_with_help(ref: str) -> Any:
+    """From the agent's case page: resolve as "solved with nabohjelp from X"."""
+    form = forms.ResolveWithHelpForm(meta={"csrf": True})
+    if not form.validate_on_submit():
+        flash(_("Give the helper's email and the minutes."), "error")
+        return redirect(url_for("tickets.show", ref=ref))
+    try:
+        services.resolve_with_help(ref, helper_email=form.helper.data or "", minutes=form.minutes.data or 0,
+                                   system=form.system.data or None, actor=_user())
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        flash(str(error.message), "error")
+    else:
+        flash(_("The case is resolved, and the nabohjelp is recorded."), "success")
+    return redirect(url_for("tickets.show", ref=ref))

@@ -137,3 +137,26 @@ def test_recording_nabohjelp_on_the_page(as_user, world) -> None:
     assert "Takk! Hjelpen er registrert" in done.text
     assert refused.status_code == 400 and "Nabohjelp er hjelp gitt til noen andre." in refused.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NeighbourHelp)) == 1
+
+
+def test_new_case_page_and_case_page_show_go_to_colleagues_and_resolve_with_nabohjelp(as_user, world) -> None:
+    from app.tickets.models import Status
+    from tests.factories import make_ticket
+
+    services.add_to_roster(system="Elements", unit="Arkiv", email=world.employee2.email, actor=world.manager)
+    ticket = make_ticket(world.employee, subject="Elements viser hvit side")
+    agent = as_user(world.agent)
+
+    new_page = as_user(world.employee).get("/saker/ny?system=Elements").text
+    case_page = agent.get(f"/saker/{ticket.ref}").text
+    done = agent.submit(f"/saker/{ticket.ref}", f"/saker/{ticket.ref}/nabohjelp",
+                        {"helper": world.employee2.email, "minutes": "25", "system": "Elements"},
+                        follow_redirects=True)
+
+    assert "Spør en superbruker" in new_page and world.employee2.email in new_page
+    assert "Superbrukere: Elements" in case_page and "Løs med nabohjelp" in case_page
+    assert "Saken er løst, og nabohjelpen er registrert." in done.text
+    db.session.refresh(ticket)
+    assert ticket.status is Status.RESOLVED
+    help_ = db.session.scalars(sa.select(NeighbourHelp)).one()
+    assert (help_.helper_id, help_.helped_id, help_.minutes) == (world.employee2.id, world.employee.id, 25)
