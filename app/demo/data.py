@@ -9,6 +9,7 @@ from app.accounts import queries as accounts_queries
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.db import atomic
+from app.demo import training as training_demo
 from app.tickets import queries as ticket_queries
 from app.tickets import services as tickets
 from app.tickets.models import Channel
@@ -226,4 +227,5 @@ def load() -> dict[str, int]:
                 tickets.set_status(ticket.ref, verb, actor=actor)
             elif verb == "close":
                 tickets.set_status(ticket.ref, "closed", actor=actor)
+    created.update(training_demo.load())
     return created
