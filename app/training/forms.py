@@ -52,6 +52,12 @@ class SessionForm(FlaskForm):
                                          validators=[Optional(), NumberRange(min=0, max=1440)])
 
 
+class RescheduleForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts (Norwegian time)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends (Norwegian time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+
+
 class PageForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])

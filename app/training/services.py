@@ -427,6 +427,19 @@ def record_attendance(session_id: int, *, participant_email: str, attended: bool
 
 
 @atomic
+def export_participants(session_id: int, *, actor: User) -> tuple[CourseSession, Sequence[Enrolment]]:
+    """The participant list for a trainer's CSV export. Taking personal data out of Samdesk is
+    written to the audit log."""
+    session = queries.get_session(session_id, actor)
+    if not policy.can_see_participants(actor, session):
+        raise Forbidden(_l("Only the course's trainers can see the participants."))
+    people = queries.participants(session.id)
+    audit(actor=actor, action="course_session.participants_exported", object_type="course_session",
+          object_id=session.id, label=session.course.title, after={"rows": len(people)})
+    return session, people
+
+
+@atomic
 def send_reminders(*, actor: User, now: datetime | None = None) -> int:
     """The day before (Oslo calendar day), remind everyone seated. Idempotent: a session is
     claimed with a conditional UPDATE on ``reminded_at`` before its reminders are written."""

@@ -12,7 +12,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -73,9 +73,14 @@ def session(session_id: int) -> Any:
     return _render_session(session_id)
 
 
-def _render_session(session_id: int, *, enrol_form: FlaskForm | None = None, status: int = 200) -> Any:
+def _render_session(session_id: int, *, enrol_form: FlaskForm | None = None,
+                    move_form: FlaskForm | None = None, status: int = 200) -> Any:
     user = _user()
     item = queries.get_session(session_id, user)
+    if move_form is None:
+        move_form = forms.RescheduleForm(prefix="move", data={
+            "starts_at": ics.to_oslo(item.starts_at).replace(tzinfo=None),
+            "ends_at": ics.to_oslo(item.ends_at).replace(tzinfo=None)})
     mine = queries.enrolment_of(item.id, user.id)
     teaches = policy.can_teach(user, item.course)
     return render_template(
@@ -84,7 +89,7 @@ def _render_session(session_id: int, *, enrol_form: FlaskForm | None = None, sta
         people=queries.participants(item.id) if teaches else [],
         open_to_me=policy.is_open_to(item, user), now=utcnow(),
         button=forms.ButtonForm(), mark=forms.ParticipantForm(),
-        enrol_other=enrol_form or forms.EnrolOtherForm(prefix="other"),
+        enrol_other=enrol_form or forms.EnrolOtherForm(prefix="other"), move=move_form,
         manages=user.has_role(Role.MANAGER), materials=queries.materials(item.course_id),
     ), status
 
@@ -158,6 +163,25 @@ def attendance(session_id: int) -> Any:
     return redirect(url_for("training.session", session_id=session_id) + "#participants")
 
 
+@bp.post("/kurs/okter/<int:session_id>/tid")
+@login_required
+def reschedule(session_id: int) -> Any:
+    form = forms.RescheduleForm(prefix="move")
+    if not form.validate_on_submit():
+        return _render_session(session_id, move_form=form, status=400)
+    try:
+        services.reschedule(session_id, starts_at=form.starts_at.data.replace(tzinfo=ics.OSLO),  # type: ignore[union-attr]
+                            ends_at=form.ends_at.data.replace(tzinfo=ics.OSLO), actor=_user())  # type: ignore[union-attr]
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        if not put_error(form, error):
+            flash(str(error.message), "error")
+        return _render_session(session_id, move_form=form, status=error.status)
+    flash(_("The new time is saved, and everyone on the list is told."), "success")
+    return redirect(url_for("training.session", session_id=session_id))
+
+
 @bp.post("/kurs/okter/<int:session_id>/avlys")
 @login_required
 def cancel_session(session_id: int) -> Any:
@@ -181,14 +205,11 @@ def _csv_cell(value: object) -> str:
 @bp.get("/kurs/okter/<int:session_id>/deltakere.csv")
 @login_required
 def participants_csv(session_id: int) -> Response:
-    user = _user()
-    item = queries.get_session(session_id, user)
-    if not policy.can_see_participants(user, item):
-        raise Forbidden(_("Only the course's trainers can see the participants."))
+    item, people = services.export_participants(session_id, actor=_user())
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("Name"), _("Email"), _("Municipality"), _("Status"), _("Place on the waiting list")])
-    for e in queries.participants(item.id):
+    for e in people:
         writer.writerow([_csv_cell(v) for v in (
             e.user.display_name, e.user.email, e.user.municipality.code if e.user.municipality else "",
             e.status.label, queries.waiting_rank(e) or "")])
@@ -318,8 +339,8 @@ def material(material_id: int) -> Any:
         abort(404)
     version = queries.material_version(item.id, wanted)
     if item.kind is MaterialKind.FILE:
-        return Response(version.data or b"", mimetype=version.content_type or "application/octet-stream",
-                        headers={"Content-Disposition": f'attachment; filename="{version.filename}"'})
+        return send_file(io.BytesIO(version.data or b""), mimetype=version.content_type or "application/octet-stream",
+                         as_attachment=True, download_name=version.filename or "materiell")
     course_ = queries.get_course(item.course_id)
     return render_template("training/material.html", m=item, v=version, c=course_,
                            html=render_markdown(version.body_md or ""),

@@ -67,6 +67,11 @@ def test_trainer_sees_participants_records_attendance_and_exports_csv(as_user, w
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Navn", "E-post", "Kommune", "Status", "Plass på ventelisten"]
     assert [(r[1], r[3], r[4]) for r in rows[1:]] == [(first.email, "Deltok", ""), (second.email, "På venteliste", "1")]
+    from app.audit.models import AuditEntry
+
+    exports = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "course_session.participants_exported")).all()
+    assert [(e.actor_id, e.after) for e in exports] == [(world.trainer.id, {"rows": 2})]
 
 
 def test_an_employee_cannot_export_the_participants(as_user, world) -> None:
@@ -160,3 +165,22 @@ def test_new_case_page_and_case_page_show_go_to_colleagues_and_resolve_with_nabo
     assert ticket.status is Status.RESOLVED
     help_ = db.session.scalars(sa.select(NeighbourHelp)).one()
     assert (help_.helper_id, help_.helped_id, help_.minutes) == (world.employee2.id, world.employee.id, 25)
+
+
+def test_trainer_moves_a_session_in_norwegian_time(as_user, world) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    session = make_session(make_course(world.trainer), world.trainer)
+    services.enrol(session.id, actor=world.employee)
+    path = f"/kurs/okter/{session.id}"
+
+    done = as_user(world.trainer).submit(path, f"{path}/tid", {
+        "move-starts_at": "2027-06-01T09:00", "move-ends_at": "2027-06-01T11:30"}, prefix="move",
+        follow_redirects=True)
+
+    assert "Det nye tidspunktet er lagret" in done.text
+    db.session.refresh(session)
+    assert session.starts_at == datetime(2027, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Oslo"))
+    assert session.sequence == 1
+    assert "01.06.2027 09:00" in done.text
