@@ -136,11 +136,17 @@ def _clean_times(starts_at: datetime | None, ends_at: datetime | None) -> tuple[
         raise Invalid("starts_at", _l("Give the start as a date and time with its offset."))
     if not isinstance(ends_at, datetime) or ends_at.tzinfo is None:
         raise Invalid("ends_at", _l("Give the end as a date and time with its offset."))
+    try:
+        starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:  # year 1 with a positive offset, and the like
+        raise Invalid("starts_at", _l("Give the start as a date and time with its offset.")) from exc
     if ends_at <= starts_at:
         raise Invalid("ends_at", _l("The session must end after it starts."))
     if ends_at - starts_at > timedelta(days=7):
         raise Invalid("ends_at", _l("A session can last at most a week."))
-    return starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    if starts_at <= utcnow():
+        raise Invalid("starts_at", _l("The session must start in the future."))
+    return starts_at, ends_at
 
 
 def _clean_video_url(url: str | None) -> str | None:
@@ -163,8 +169,6 @@ def add_session(
     if not policy.can_teach(actor, course):
         raise Forbidden(_l("Only the course's trainers can add sessions."))
     starts_at, ends_at = _clean_times(starts_at, ends_at)
-    if starts_at <= utcnow():
-        raise Invalid("starts_at", _l("The session must start in the future."))
     if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
         raise Invalid("capacity", _l("Capacity must be between 1 and %(n)s.", n=MAX_CAPACITY))
     if (

@@ -155,3 +155,11 @@ def test_session_in_the_past_is_refused(api, world) -> None:
         starts_at=past.isoformat(), ends_at=(past + timedelta(hours=2)).isoformat()))
     assert response.status_code == 400
     assert response.json["error"]["message"] == "Kursdagen må begynne fram i tid."
+
+
+def test_a_time_that_cannot_be_converted_to_utc_is_refused_not_a_500(api, world) -> None:
+    course = make_course(world.trainer)
+    response = api.as_(world.trainer).post(f"/api/v1/courses/{course.id}/sessions", json=_session_body(
+        starts_at="0001-01-01T00:00:00+05:00", ends_at="0001-01-01T02:00:00+05:00"))
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == "starts_at"
