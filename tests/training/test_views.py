@@ -184,3 +184,14 @@ def test_trainer_moves_a_session_in_norwegian_time(as_user, world) -> None:
     assert session.starts_at == datetime(2027, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Oslo"))
     assert session.sequence == 1
     assert "01.06.2027 09:00" in done.text
+
+
+def test_the_pages_speak_english_when_asked(as_user, world) -> None:
+    session = make_session(make_course(world.trainer), world.trainer)
+    me = as_user(world.employee)
+
+    overview = me.get("/kurs?lang=en").text
+    page = me.get(f"/kurs/okter/{session.id}?lang=en").text
+
+    assert '<html lang="en"' in overview and "My coming courses" in overview
+    assert ">Enrol<" in page and "Your enrolment" in page
