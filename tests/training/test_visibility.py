@@ -93,3 +93,20 @@ def test_a_trainer_of_the_course_sees_a_session_closed_to_their_municipality(api
 
     assert as_trainer.status_code == 200
     assert enrol.status_code == 404  # sees it to teach it, but it is not open to Gran
+
+
+def test_resolving_a_hidden_case_with_nabohjelp_is_404_and_changes_nothing(as_user, world) -> None:
+    from app.training.models import NeighbourHelp
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(world.employee)
+    outsider = as_user(world.lun_agent)
+
+    hidden = outsider.submit("/kurs", f"/saker/{ticket.ref}/nabohjelp",
+                             {"helper": world.employee2.email, "minutes": "10"})
+    missing = outsider.submit("/kurs", "/saker/GRA-987654/nabohjelp", {"helper": world.employee2.email, "minutes": "10"})
+
+    assert hidden.status_code == missing.status_code == 404
+    db.session.refresh(ticket)
+    assert ticket.status.value == "new"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(NeighbourHelp)) == 0
