@@ -134,7 +134,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.accounts.api import bp as accounts_api
     from app.accounts.views import bp as accounts_views
     from app.admin.views import bp as admin_views
-    from app.audit import models as _audit_models  # noqa: F401 - the table is in the metadata
+    from app.audit.api import bp as audit_api
+    from app.audit.views import bp as audit_views
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
     from app.tickets.api import bp as tickets_api
@@ -142,9 +143,9 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.training.api import bp as training_api
     from app.training.views import bp as training_views
 
-    for bp in (accounts_views, tickets_views, admin_views, mail_views, outbox_views, training_views):
+    for bp in (accounts_views, tickets_views, admin_views, audit_views, mail_views, outbox_views, training_views):
         app.register_blueprint(bp)
-    for api_bp in (accounts_api, tickets_api, training_api):
+    for api_bp in (accounts_api, tickets_api, audit_api, training_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 

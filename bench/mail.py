@@ -8,6 +8,8 @@ Environment:
   BENCH_MAIL_PLAIN      plain messages to ingest (default 1000)
   BENCH_MAIL_FILES      messages with two attachments to ingest (default 300)
   BENCH_MAIL_OUTBOX     outbox messages to deliver (default 1000)
+  BENCH_MAIL_LEGACY     messages with a raw Windows-1251 subject and body to ingest (default 300):
+                        the cost of charset detection (docs/adr/0060)
 
 Ingest runs in-process (`services.ingest`, what `mail ingest` and `mail poll` call after reading
 the bytes); one `flask mail ingest` process per message adds the interpreter and app start-up,
@@ -64,6 +66,17 @@ def _message(n: int, *, files: bool) -> bytes:
     return msg.as_bytes()
 
 
+def _legacy_message(n: int) -> bytes:
+    """Raw 8-bit Windows-1251 in the subject and an undeclared body: charset-normalizer's case."""
+    subject = f"Принтер на {n} этаже не работает".encode("cp1251")
+    body = ("Здравствуйте! Принтер в кабинете печатает пустые листы. Номер " + str(n) + ".\r\n").encode("cp1251")
+    return (
+        f"From: Ansatt {n % 100} <ansatt{n % 100}@gran.kommune.example>\r\nTo: hjelp@samdesk.example\r\n"
+        f"Message-ID: <legacy-{n}@gran.kommune.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain\r\nSubject: "
+    ).encode() + subject + b"\r\n\r\n" + body
+
+
 def _app(url: str) -> Any:
     from app import create_app
 
@@ -97,9 +110,10 @@ def _world() -> None:
     from app.accounts import services as accounts
     from app.tickets import services as tickets
 
-    accounts.create_municipality("GRA", "Gran", domains=["gran.kommune.example"], actor=None)
-    tickets.create_queue("gran-forstelinje", name="Gran førstelinje", kind="first_line", municipality_code="GRA", actor=None)
-    tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=None)
+    system = accounts.system_user()
+    accounts.create_municipality("GRA", "Gran", domains=["gran.kommune.example"],
+                                 first_line_slug="gran-forstelinje", actor=system)
+    tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=system)
 
 
 def _ingest(database: str, case: str, messages: list[bytes]) -> None:
@@ -186,12 +200,14 @@ def run(database: str, url: str) -> None:
     plain = int(os.environ.get("BENCH_MAIL_PLAIN", 1000))
     with_files = int(os.environ.get("BENCH_MAIL_FILES", 300))
     deliveries = int(os.environ.get("BENCH_MAIL_OUTBOX", 1000))
+    legacy = int(os.environ.get("BENCH_MAIL_LEGACY", 300))
     app = _app(url)
     with app.app_context():
         _fresh_schema()
         _world()
         _ingest(database, "ingest_plain", [_message(n, files=False) for n in range(plain)])
         _ingest(database, "ingest_attachments", [_message(100_000 + n, files=True) for n in range(with_files)])
+        _ingest(database, "ingest_legacy_charset", [_legacy_message(200_000 + n) for n in range(legacy)])
         _outbox(database, deliveries)
     _process(database, url)
 

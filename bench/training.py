@@ -49,9 +49,10 @@ def _seed(url: str, people: int, sessions: int) -> tuple[list[int], list[str]]:
     app = _app(url)
     with app.app_context():
         _fresh_schema()
-        accounts.create_municipality("GRA", "Gran", domains=["gran.kommune.example"], actor=None)
+        system = accounts.system_user()
+        accounts.create_municipality("GRA", "Gran", domains=["gran.kommune.example"], actor=system)
         trainer = accounts.create_user("kursholder@gran.kommune.example", name="Kursholder",
-                                       roles=[Role.TRAINER], municipality_code="GRA", password=None, actor=None)
+                                       roles=[Role.TRAINER], municipality_code="GRA", password=None, actor=system)
         course = training.create_course(title="Elements", systems=["Elements"], trainers=[trainer.email],
                                         actor=trainer)
         start = utcnow() + timedelta(days=7)
@@ -60,8 +61,8 @@ def _seed(url: str, people: int, sessions: int) -> tuple[list[int], list[str]]:
         tokens = []
         for n in range(people):
             user = accounts.create_user(f"ansatt{n}@gran.kommune.example", name=f"Ansatt {n}",
-                                        roles=[Role.EMPLOYEE], municipality_code="GRA", password=None, actor=None)
-            tokens.append(accounts.create_token(user.email, name="bench", actor=None)[1])
+                                        roles=[Role.EMPLOYEE], municipality_code="GRA", password=None, actor=system)
+            tokens.append(accounts.create_token(user.email, name="bench", actor=system)[1])
     return ids, tokens
 
 

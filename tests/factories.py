@@ -23,17 +23,15 @@ def make_municipality(code: str = "GRA") -> Municipality:
     if existing is not None:
         return existing
     name, slug = NAMES.get(code, (code.title(), code.lower()))
-    municipality = accounts.create_municipality(code, name, domains=[f"{slug}.kommune.example"], actor=None)
-    tickets.create_queue(f"{slug}-forstelinje", name=f"{name} førstelinje", kind="first_line",
-                         municipality_code=code, actor=None)
-    return municipality
+    return accounts.create_municipality(code, name, domains=[f"{slug}.kommune.example"],
+                                        first_line_slug=f"{slug}-forstelinje", actor=accounts.system_user())
 
 
 def make_pool() -> None:
     if ticket_queries.queue_by_slug("andrelinje") is None:
-        tickets.create_queue("andrelinje", name="Felles andrelinje", kind="second_line", actor=None)
-        tickets.create_queue("andrelinje-fagsystem", name="Andrelinje fagsystemer", kind="second_line", actor=None)
-        tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=None)
+        tickets.create_queue("andrelinje", name="Felles andrelinje", kind="second_line", actor=accounts.system_user())
+        tickets.create_queue("andrelinje-fagsystem", name="Andrelinje fagsystemer", kind="second_line", actor=accounts.system_user())
+        tickets.create_queue("mottak", name="Mottak", kind="second_line", is_triage=True, actor=accounts.system_user())
 
 
 def make_user(
@@ -48,7 +46,7 @@ def make_user(
         email = f"{Role(role).value.replace('_', '')}{n}@{domain}"
     return accounts.create_user(
         email, name=kwargs.pop("name", f"Bruker {n}"), roles=roles or [role],
-        municipality_code=municipality, password=password, actor=None, **kwargs,
+        municipality_code=municipality, password=password, actor=accounts.system_user(), **kwargs,
     )
 
 
@@ -60,7 +58,7 @@ def make_ticket(requester: User, *, subject: str = "Skriveren virker ikke", body
 
 def token_for(user: User) -> str:
     if user.id not in _tokens or account_queries.user_for_token(_tokens[user.id]) is None:
-        _token, raw = accounts.create_token(user.email, name="test", actor=None)
+        _token, raw = accounts.create_token(user.email, name="test", actor=accounts.system_user())
         _tokens[user.id] = raw
     return _tokens[user.id]
 

@@ -29,13 +29,11 @@ def _fail(error: DomainError) -> None:
 @click.option("--domain", "domains", multiple=True, help="Email domain of its staff (repeatable).")
 @click.option("--phone", "phones", multiple=True, help="The desk's phone number (repeatable).")
 def municipality_add(code: str, name: str, domains: tuple[str, ...], phones: tuple[str, ...]) -> None:
-    """Add a municipality with its first-line queue."""
-    from app.tickets.services import create_queue
-
+    """Add a municipality with its first-line queue (one transaction)."""
     try:
-        municipality = services.create_municipality(code, name, domains=domains, phones=phones, actor=None)
-        create_queue(f"{municipality.code.lower()}-forstelinje", name=f"{municipality.name} førstelinje",
-                     kind="first_line", municipality_code=municipality.code, actor=None)
+        municipality = services.create_municipality(
+            code, name, domains=domains, phones=phones, actor=services.system_user()
+        )
     except DomainError as error:
         _fail(error)
     click.echo(municipality.code)
@@ -62,7 +60,7 @@ def users_create(email: str, name: str, roles: tuple[str, ...], municipality_cod
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = services.create_user(email, name=name, roles=roles, municipality_code=municipality_code,
-                                    password=password, locale=locale, actor=None)
+                                    password=password, locale=locale, actor=services.system_user())
     except DomainError as error:
         _fail(error)
     click.echo(user.email)
@@ -74,7 +72,7 @@ def users_create(email: str, name: str, roles: tuple[str, ...], municipality_cod
 def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
     """Replace a user's roles."""
     try:
-        user = services.update_user(email, roles=roles, actor=None)
+        user = services.update_user(email, roles=roles, actor=services.system_user())
     except DomainError as error:
         _fail(error)
     click.echo(f"{user.email}\t{','.join(sorted(r.value for r in user.roles))}")
@@ -88,7 +86,7 @@ def users_set_password(email: str, password: str | None) -> None:
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        services.set_password(email, password or "", actor=None)
+        services.set_password(email, password or "", actor=services.system_user())
     except DomainError as error:
         _fail(error)
     click.echo("ok")
@@ -99,7 +97,7 @@ def users_set_password(email: str, password: str | None) -> None:
 def users_deactivate(email: str) -> None:
     """Deactivate a user: they can no longer log in or use tokens."""
     try:
-        services.update_user(email, is_active=False, actor=None)
+        services.update_user(email, is_active=False, actor=services.system_user())
     except DomainError as error:
         _fail(error)
     click.echo("ok")
@@ -134,7 +132,7 @@ def users_list(municipality_code: str | None, role: str | None) -> None:
 def token_create(email: str, name: str) -> None:
     """Create a bearer token for EMAIL; the token is the last line printed."""
     try:
-        _token, raw = services.create_token(email, name=name, actor=None)
+        _token, raw = services.create_token(email, name=name, actor=services.system_user())
     except DomainError as error:
         _fail(error)
     click.echo(f"Token for {email} (shown once):")

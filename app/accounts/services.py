@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 import phonenumbers
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from app.accounts.models import (
     User,
     UserRole,
 )
+from app.audit.services import record
 from app.db import atomic, is_storable, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -65,17 +67,34 @@ def clean_phone(number: str, field: str = "phone") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and not actor.is_admin:
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can change users and municipalities."))
+
+
+def _municipality_values(municipality: Municipality) -> dict[str, Any]:
+    return {
+        "name": municipality.name,
+        "domains": sorted(d.domain for d in municipality.domains),
+        "phones": sorted(p.number for p in municipality.phones),
+    }
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys whose value changed, before and after."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
 @atomic
 def create_municipality(
     code: str, name: str, *, domains: Iterable[str] = (), phones: Iterable[str] = (),
-    actor: User | None,
+    first_line_slug: str | None = None, actor: User,
 ) -> Municipality:
-    """A new municipality is data, not code. ``actor=None`` is the command line."""
+    """A new municipality, ready to take cases: its domains, its desk's phones and its first-line
+    queue (``<code>-forstelinje`` unless ``first_line_slug`` names it), in one transaction."""
+    from app.tickets.services import create_queue  # tickets builds on accounts: import late
+
     _require_admin(actor)
     code = code.strip().upper()
     if not CODE_RE.match(code):
@@ -92,6 +111,10 @@ def create_municipality(
     for phone in phones:
         municipality.phones.append(MunicipalityPhone(number=clean_phone(phone)))
     db.session.flush()
+    record(actor=actor, action="municipality.created", object_type="municipality", object_id=code,
+           label=name, after={"code": code, **_municipality_values(municipality)})
+    create_queue(first_line_slug or f"{code.lower()}-forstelinje", name=f"{name} førstelinje",
+                 kind="first_line", municipality_code=code, actor=actor)
     return municipality
 
 
@@ -107,12 +130,13 @@ def _add_domain(municipality: Municipality, domain: str) -> None:
 @atomic
 def update_municipality(
     code: str, *, name: str | None = None, domains: Iterable[str] | None = None,
-    phones: Iterable[str] | None = None, actor: User | None,
+    phones: Iterable[str] | None = None, actor: User,
 ) -> Municipality:
     _require_admin(actor)
     municipality = queries.municipality_by_code(code)
     if municipality is None:
         raise NotFound()
+    before = _municipality_values(municipality)
     if name is not None:
         if not clean_name(name, 80):
             raise Invalid("name", _l("Give the municipality a name."))
@@ -127,14 +151,36 @@ def update_municipality(
         db.session.flush()
         for phone in phones:
             municipality.phones.append(MunicipalityPhone(number=clean_phone(phone)))
+    old, new = _changed(before, _municipality_values(municipality))
+    if new:
+        record(actor=actor, action="municipality.updated", object_type="municipality",
+               object_id=municipality.code, label=municipality.name, before=old, after=new)
     return municipality
+
+
+def _user_values(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email, "name": user.name,
+        "municipality": user.municipality.code if user.municipality is not None else None,
+        "phone": user.phone, "locale": user.locale, "is_active": user.is_active,
+    }
+
+
+def _roles_of(user: User) -> list[str]:
+    return sorted(str(r.role) for r in user.role_rows)
+
+
+def _audit_user(user: User, action: str, *, actor: User, before: dict[str, Any] | None = None,
+                after: dict[str, Any] | None = None, note: str | None = None) -> None:
+    record(actor=actor, action=action, object_type="user", object_id=user.id, label=user.email,
+           subject=user, before=before, after=after, note=note)
 
 
 @atomic
 def create_user(
     email: str, *, name: str, roles: Iterable[Role | str] = (Role.EMPLOYEE,),
     municipality_code: str | None = None, password: str | None = None,
-    phone: str | None = None, locale: str = "nb", actor: User | None,
+    phone: str | None = None, locale: str = "nb", actor: User,
 ) -> User:
     _require_admin(actor)
     email = clean_email(email)
@@ -149,6 +195,10 @@ def create_user(
     db.session.add(user)
     _set_roles(user, roles)
     db.session.flush()
+    _audit_user(user, "user.created", actor=actor,
+                after={**_user_values(user), "is_active": True, "roles": _roles_of(user)})
+    if password is not None:
+        _audit_user(user, "user.password_set", actor=actor)
     return user
 
 
@@ -192,18 +242,21 @@ def update_user(
     email: str, *, name: str | None = None, roles: Iterable[Role | str] | None = None,
     municipality_code: str | None = None, clear_municipality: bool = False,
     phone: str | None = None, locale: str | None = None, is_active: bool | None = None,
-    actor: User | None,
+    password: str | None = None, actor: User,
 ) -> User:
+    """Change a user as one action: profile, roles, active or not, and (when ``password`` is
+    given) a new password. A refusal of any part leaves the user as they were."""
     _require_admin(actor)
     user = queries.user_by_email(email)
     if user is None or user.is_system:
         raise NotFound()
+    before, roles_before = _user_values(user), _roles_of(user)
     if name is not None:
         user.name = clean_name(name) or user.email
     if municipality_code or clear_municipality:
         _set_municipality(user, None if clear_municipality else municipality_code)
     if roles is not None:
-        if actor is not None and actor.id == user.id and Role.ADMIN not in {Role(r) for r in roles}:
+        if actor.id == user.id and Role.ADMIN not in {Role(r) for r in roles}:
             raise Invalid("roles", _l("You cannot take away your own administrator role."))
         _set_roles(user, roles)
     if phone is not None:
@@ -211,9 +264,27 @@ def update_user(
     if locale is not None:
         user.locale = _clean_locale(locale)
     if is_active is not None:
-        if actor is not None and actor.id == user.id and not is_active:
+        if actor.id == user.id and not is_active:
             raise Invalid("is_active", _l("You cannot deactivate yourself."))
         user.is_active = is_active
+    if password is not None:
+        user.password_hash = _hash_password(password)
+    old, new = _changed(before, _user_values(user))
+    active = new.pop("is_active", None)
+    old.pop("is_active", None)
+    if new:
+        _audit_user(user, "user.updated", actor=actor, before=old, after=new)
+    roles_after = _roles_of(user)
+    if roles_after != roles_before:
+        granted = sorted(set(roles_after) - set(roles_before))
+        removed = sorted(set(roles_before) - set(roles_after))
+        _audit_user(user, "user.roles_changed", actor=actor, before={"roles": roles_before},
+                    after={"roles": roles_after, "granted": granted, "removed": removed})
+    if active is not None:
+        _audit_user(user, "user.activated" if active else "user.deactivated", actor=actor,
+                    before={"is_active": not active}, after={"is_active": active})
+    if password is not None:
+        _audit_user(user, "user.password_set", actor=actor)
     return user
 
 
@@ -228,13 +299,15 @@ def _hash_password(password: str) -> str:
 
 
 @atomic
-def set_password(email: str, password: str, *, actor: User | None) -> User:
+def set_password(email: str, password: str, *, actor: User) -> User:
+    """A new password: users set their own, administrators anyone's. Never logged."""
     user = queries.user_by_email(email)
     if user is None or user.is_system:
         raise NotFound()
-    if actor is not None and actor.id != user.id:
+    if actor.id != user.id:
         _require_admin(actor)
     user.password_hash = _hash_password(password)
+    _audit_user(user, "user.password_set", actor=actor)
     return user
 
 
@@ -255,26 +328,33 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @atomic
-def create_token(email: str, *, name: str = "cli", actor: User | None) -> tuple[ApiToken, str]:
+def create_token(email: str, *, name: str = "cli", actor: User) -> tuple[ApiToken, str]:
     """A new bearer token for ``email``; the raw token is returned once and never stored."""
     user = queries.user_by_email(email)
     if user is None or user.is_system:
         raise NotFound(_l("There is no user with the address %(email)s.", email=email))
-    if actor is not None and actor.id != user.id:
+    if actor.id != user.id:
         _require_admin(actor)
     raw = "sd_" + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name[:80] or "token", token_hash=queries.hash_token(raw))
     db.session.add(token)
     db.session.flush()
+    record(actor=actor, action="token.created", object_type="token", object_id=token.id,
+           label=f"{user.email}: {token.name}", subject=user, after={"name": token.name})
     return token, raw
 
 
 @atomic
-def revoke_token(token_id: int, *, actor: User | None) -> None:
+def revoke_token(token_id: int, *, actor: User) -> None:
     token = db.session.get(ApiToken, token_id)
-    if token is None or (actor is not None and actor.id != token.user_id and not actor.is_admin):
+    if token is None or (actor.id != token.user_id and not actor.is_admin):
         raise NotFound()
+    if token.revoked_at is not None:
+        return
     token.revoked_at = utcnow()
+    record(actor=actor, action="token.revoked", object_type="token", object_id=token.id,
+           label=f"{token.user.email}: {token.name}", subject=token.user,
+           before={"revoked": False}, after={"revoked": True})
 
 
 @atomic
@@ -295,6 +375,7 @@ def contact_for_email(address: str, display_name: str | None = None) -> User | N
     user.role_rows.append(UserRole(role=Role.EMPLOYEE))
     db.session.add(user)
     db.session.flush()
+    _audit_contact(user)
     return user
 
 
@@ -307,12 +388,21 @@ def external_contact(address: str, display_name: str | None = None) -> User:
         user = User(email=email, name=clean_name(display_name) or email)
         db.session.add(user)
         db.session.flush()
+        _audit_contact(user)
     return user
+
+
+def _audit_contact(user: User) -> None:
+    """A contact made by intake (mail, later SMS) is a user created by the system user."""
+    _audit_user(user, "user.created", actor=system_user(), note="intake",
+                after={**_user_values(user), "roles": _roles_of(user)})
 
 
 @atomic
 def system_user() -> User:
-    """The user that cron jobs and intake act as."""
+    """The user that the command line, cron jobs, intake and the demo act as (ADR 0055). It has
+    the administrator role, so every use case checks its permission as for anyone else, and it
+    can never log in (``User.can_log_in``) nor get a token."""
     user = queries.user_by_email(queries.SYSTEM_EMAIL)
     if user is not None:
         return user
@@ -321,6 +411,7 @@ def system_user() -> User:
     try:
         with db.session.begin_nested():
             user = User(email=queries.SYSTEM_EMAIL, name="Samdesk", is_system=True)
+            user.role_rows.append(UserRole(role=Role.ADMIN))
             db.session.add(user)
     except sa.exc.IntegrityError:
         found = queries.user_by_email(queries.SYSTEM_EMAIL)

@@ -267,10 +267,9 @@ def user(user_id: int) -> Any:
                 found.email, name=form.name.data, roles=form.roles.data or [],
                 municipality_code=form.municipality.data or None,
                 clear_municipality=not form.municipality.data, phone=form.phone.data or "",
-                locale=form.locale.data, is_active=bool(form.is_active.data), actor=_user(),
+                locale=form.locale.data, is_active=bool(form.is_active.data),
+                password=form.password.data or None, actor=_user(),
             )
-            if form.password.data:
-                account_services.set_password(found.email, form.password.data, actor=_user())
         except DomainError as error:
             return _failed("admin/user.html", form, error, user=found)
         flash(_("The user %(email)s is saved.", email=found.email), "success")

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -41,9 +42,60 @@ class AuditEntry(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_user_id], lazy="joined")
+
+    @property
+    def action_label(self) -> str:
+        label = ACTION_LABELS.get(self.action)
+        return str(label) if label is not None else self.action
+
+    @property
+    def object_type_label(self) -> str:
+        label = OBJECT_TYPE_LABELS.get(self.object_type)
+        return str(label) if label is not None else self.object_type
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
 
 
-__all__ = ["AuditEntry", "datetime"]
+# What the admin page shows for the actions and object types written so far; an action without a
+# label is shown by its name ("calendar.closed_day_added"), so a new one is never hidden.
+ACTION_LABELS = {
+    "municipality.created": _l("Municipality created"),
+    "municipality.updated": _l("Municipality changed"),
+    "queue.created": _l("Queue created"),
+    "queue.updated": _l("Queue changed"),
+    "user.created": _l("User created"),
+    "user.updated": _l("User changed"),
+    "user.roles_changed": _l("Roles changed"),
+    "user.password_set": _l("Password set"),
+    "user.activated": _l("User activated"),
+    "user.deactivated": _l("User deactivated"),
+    "token.created": _l("API token created"),
+    "token.revoked": _l("API token revoked"),
+    "quarantine.retried": _l("Quarantined email taken in"),
+    "quarantine.retry_refused": _l("Quarantined email retried, still refused"),
+    "quarantine.discarded": _l("Quarantined email discarded"),
+    "outbox.dead_retried": _l("Undelivered message sent again"),
+}
+
+OBJECT_TYPE_LABELS = {
+    "municipality": _l("Municipality"),
+    "queue": _l("Queue"),
+    "user": _l("User"),
+    "token": _l("API token"),
+    "quarantined_mail": _l("Quarantined email"),
+    "outbox_message": _l("Outgoing message"),
+}
+
+# The keys of before/after as the page shows them; an unknown key is shown as it is.
+FIELD_LABELS = {
+    "code": _l("Code"), "name": _l("Name"), "email": _l("Email address"), "domains": _l("Email domains"),
+    "phones": _l("Phone numbers"), "phone": _l("Mobile number"), "municipality": _l("Municipality"),
+    "locale": _l("Language"), "is_active": _l("Active"), "roles": _l("Roles"), "granted": _l("Granted"),
+    "removed": _l("Removed"), "slug": _l("Short name"), "kind": _l("Line"),
+    "is_triage": _l("Triage queue"), "revoked": _l("Revoked"), "status": _l("Status"),
+    "ticket": _l("Case"), "attempts": _l("Attempts"), "error": _l("Error"),
+}
+
+__all__ = ["ACTION_LABELS", "FIELD_LABELS", "OBJECT_TYPE_LABELS", "AuditEntry", "datetime"]

@@ -9,6 +9,7 @@ from app.accounts import queries as accounts_queries
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.db import atomic
+from app.demo import audit
 from app.demo import training as training_demo
 from app.tickets import queries as ticket_queries
 from app.tickets import services as tickets
@@ -149,7 +150,7 @@ def _user(email: str, name: str, roles: list[Role], municipality: str | None, ph
         return existing, False
     user = accounts.create_user(
         email, name=name, roles=roles, municipality_code=municipality, password=DEMO_PASSWORD,
-        phone=phone, actor=None,
+        phone=phone, actor=accounts.system_user(),
     )
     return user, True
 
@@ -160,18 +161,19 @@ def load() -> dict[str, int]:
     for code, name, slug, phone in MUNICIPALITIES:
         if accounts_queries.municipality_by_code(code) is None:
             accounts.create_municipality(
-                code, name, domains=[f"{slug}.kommune.example"], phones=[phone], actor=None
+                code, name, domains=[f"{slug}.kommune.example"], phones=[phone],
+                first_line_slug=f"{slug}-forstelinje", actor=accounts.system_user(),
             )
         if ticket_queries.queue_by_slug(f"{slug}-forstelinje") is None:
             tickets.create_queue(f"{slug}-forstelinje", name=f"{name} førstelinje", kind="first_line",
-                                 municipality_code=code, actor=None)
+                                 municipality_code=code, actor=accounts.system_user())
     for slug, qname, triage in (
         ("andrelinje", "Felles andrelinje", False),
         ("andrelinje-fagsystem", "Andrelinje fagsystemer", False),
         ("mottak", "Mottak (ukjent avsender)", True),
     ):
         if ticket_queries.queue_by_slug(slug) is None:
-            tickets.create_queue(slug, name=qname, kind="second_line", is_triage=triage, actor=None)
+            tickets.create_queue(slug, name=qname, kind="second_line", is_triage=triage, actor=accounts.system_user())
 
     def add(*args: object, **kwargs: object) -> User:
         user, new = _user(*args, **kwargs)  # type: ignore[arg-type]
@@ -227,5 +229,6 @@ def load() -> dict[str, int]:
                 tickets.set_status(ticket.ref, verb, actor=actor)
             elif verb == "close":
                 tickets.set_status(ticket.ref, "closed", actor=actor)
+    audit.load()
     created.update(training_demo.load())
     return created

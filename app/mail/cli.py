@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.accounts.services import system_user
 from app.errors import DomainError
 from app.mail import services
 from app.mail.services import IngestResult
@@ -176,7 +177,7 @@ def quarantine_cli() -> None:
 @quarantine_cli.command("list")
 @click.option("--all", "include_resolved", is_flag=True, help="Also released and discarded mail.")
 def quarantine_list(include_resolved: bool) -> None:
-    for held in services.list_quarantine(actor=None, include_resolved=include_resolved):
+    for held in services.list_quarantine(actor=system_user(), include_resolved=include_resolved):
         click.echo(
             f"{held.id}\t{held.created_at:%Y-%m-%d %H:%M}\t{held.status.value}\t{held.sender or '-'}\t"
             f"{(held.subject or '-')[:60]}\t{held.reason[:100]}"
@@ -187,7 +188,7 @@ def quarantine_list(include_resolved: bool) -> None:
 @click.argument("quarantine_id", type=int)
 def quarantine_retry(quarantine_id: int) -> None:
     try:
-        result = services.retry_quarantined(quarantine_id, actor=None)
+        result = services.retry_quarantined(quarantine_id, actor=system_user())
     except DomainError as exc:
         click.echo(str(exc.message), err=True)
         sys.exit(EX_DATAERR if exc.status != 404 else EX_NOINPUT)
@@ -201,7 +202,7 @@ def quarantine_retry(quarantine_id: int) -> None:
 @click.argument("quarantine_id", type=int)
 def quarantine_discard(quarantine_id: int) -> None:
     try:
-        services.discard_quarantined(quarantine_id, actor=None)
+        services.discard_quarantined(quarantine_id, actor=system_user())
     except DomainError as exc:
         click.echo(str(exc.message), err=True)
         sys.exit(EX_DATAERR if exc.status != 404 else EX_NOINPUT)

@@ -23,6 +23,8 @@ from email import policy
 from email.message import EmailMessage, Message
 
 import html2text
+from charset_normalizer import from_bytes
+from flufl.bounce import all_failures
 
 MAX_PARTS = 500  # a message with more MIME parts than this is not a person's mail
 
@@ -102,6 +104,9 @@ class ParsedMail:
     bounced_message_ids: list[str] = field(default_factory=list)
     bounced_recipient: str | None = None
     bounce_reason: str = ""
+    # Every failed recipient the report names, and whether it is final (False: a delay warning).
+    bounced_recipients: list[str] = field(default_factory=list)
+    bounce_permanent: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,22 +114,131 @@ class ParsedMail:
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Text from ``data`` in ``charset``, falling back to UTF-8 and then Windows-1252."""
-    candidates: list[str] = []
+    """Text from ``data`` in ``charset``.
+
+    When the declared charset cannot decode every byte: its superset (ISO-2022-JP read through
+    Windows' cp932, which has the NEC and IBM extensions), then UTF-8 (a wrong label), then the
+    declared charset with a replacement character for what it cannot decode, when that is only
+    a little of the text. With no usable charset: UTF-8, a detected non-Latin legacy charset
+    (``guess_legacy``), then Windows-1252 (docs/adr/0060)."""
+    label = ""
     if charset:
-        label = charset.strip().strip("\"'").lower()
-        candidates.append(CHARSET_ALIASES.get(label, label))
-    candidates += ["utf-8", "cp1252"]
-    for name in candidates:
+        raw_label = charset.strip().strip("\"'").lower()
+        label = CHARSET_ALIASES.get(raw_label, raw_label)
         try:
-            codecs.lookup(name)
+            codecs.lookup(label)
         except LookupError:
-            continue
+            label = ""
+    if label:
         try:
-            return data.decode(name)
+            return data.decode(label)
         except (UnicodeDecodeError, ValueError):
+            pass
+        if codecs.lookup(label).name in ISO2022_JP_NAMES:
+            for errors in ("strict", "replace"):  # replace: only the one character cp932 lacks
+                with contextlib.suppress(UnicodeDecodeError, ValueError):
+                    return iso2022jp_as_cp932(data, errors=errors)
+        if _EIGHT_BIT.search(data):  # 7-bit text (ISO-2022-JP) is always "valid UTF-8"
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode("utf-8")
+        with contextlib.suppress(ValueError):
+            text = data.decode(label, errors="replace")
+            if text.count("\ufffd") <= max(2, len(text) // 100):
+                return text
+    else:
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-8")
+        guessed = guess_legacy(data)
+        if guessed is not None:
+            return guessed
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+_EIGHT_BIT = re.compile(rb"[\x80-\xff]")
+ISO2022_JP_NAMES = {"iso2022_jp", "iso2022_jp_ext", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_3", "iso2022_jp_2004"}
+_ISO2022_JP_MODES = (
+    (b"\x1b$B", "jis"), (b"\x1b$@", "jis"), (b"\x1b(B", "ascii"), (b"\x1b(J", "ascii"),
+    (b"\x1b(I", "kana"),
+)
+
+
+def iso2022jp_as_cp932(data: bytes, *, errors: str = "strict") -> str:
+    """ISO-2022-JP as Windows writes it (CP50220/50221): JIS X 0208 plus the NEC special
+    characters (circled digits, row 13) and the IBM extensions (rows 89-92), which no Python
+    ISO-2022-JP codec knows. Each JIS pair becomes its Shift_JIS pair, decoded with cp932; with
+    ``errors="replace"`` a pair cp932 lacks becomes one U+FFFD. Raises ValueError on anything
+    else (JIS X 0212, broken escapes, 8-bit bytes)."""
+    out: list[str] = []
+    mode = "ascii"
+    i = 0
+    while i < len(data):
+        byte = data[i]
+        if byte == 0x1B:
+            for sequence, new_mode in _ISO2022_JP_MODES:
+                if data.startswith(sequence, i):
+                    mode = new_mode
+                    i += len(sequence)
+                    break
+            else:
+                raise ValueError(f"unknown ISO-2022-JP escape at {i}")
             continue
-    return data.decode("utf-8", errors="replace")
+        if byte >= 0x80:
+            raise ValueError(f"8-bit byte in ISO-2022-JP at {i}")
+        if mode == "jis" and byte not in (0x0A, 0x0D):
+            if i + 1 >= len(data) or not (0x21 <= byte <= 0x7E and 0x21 <= data[i + 1] <= 0x7E):
+                raise ValueError(f"broken JIS pair at {i}")
+            j1, j2 = byte, data[i + 1]
+            s1 = ((j1 - 0x21) >> 1) + 0x81
+            if s1 > 0x9F:
+                s1 += 0x40
+            s2 = j2 + (0x1F + (j2 >= 0x60) if j1 & 1 else 0x7E)
+            try:
+                out.append(bytes((s1, s2)).decode("cp932"))
+            except UnicodeDecodeError:
+                if errors != "replace":
+                    raise
+                out.append("\ufffd")
+            i += 2
+            continue
+        if mode == "kana" and 0x21 <= byte <= 0x5F:
+            out.append(bytes((byte + 0x80,)).decode("cp932"))
+        else:
+            out.append(chr(byte))
+        i += 1
+    return "".join(out)
+
+
+# Legacy charsets whose text looks like mojibake in Windows-1252: the ones raw 8-bit mail from
+# other helpdesks arrives in. Latin code pages are left out on purpose: charset-normalizer cannot
+# tell cp1250 from cp1252 on a short Norwegian subject ("Møte" → "Mřte"), and Windows-1252 reads
+# Latin text well enough.
+LEGACY_CANDIDATES = ("cp1251", "koi8_r", "cp932", "euc_jp", "gb18030", "big5", "cp949", "cp1253")
+
+
+def _looks_non_latin(data: bytes) -> bool:
+    """Latin text has a few 8-bit letters among ASCII ones; Cyrillic, Greek and CJK text in a
+    legacy charset is mostly 8-bit bytes."""
+    high = sum(1 for b in data if b >= 0x80)
+    letters = high + sum(1 for b in data if 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A)
+    return high >= 3 and high * 2 >= letters
+
+
+def guess_legacy(data: bytes) -> str | None:
+    """``data`` decoded in the non-Latin legacy charset charset-normalizer finds most plausible,
+    or None when the bytes look like Latin text (or nothing fits)."""
+    if not _looks_non_latin(data):
+        return None
+    for match in from_bytes(data, cp_isolation=list(LEGACY_CANDIDATES)):
+        text = str(match)
+        if any("\uff61" <= ch <= "\uff9f" for ch in text):  # half-width katakana: a wrong guess
+            continue
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text):
+            continue
+        return text
+    return None
 
 
 # Charsets the message being parsed declares, for raw 8-bit headers (set by parse(), per thread).
@@ -133,7 +247,8 @@ _HINTS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("mail_c
 
 def _unescape_raw(value: str) -> str:
     """Header text read with surrogateescape (raw 8-bit bytes): decode those bytes as UTF-8 when
-    they are, else in a charset the message declares, else Windows-1252."""
+    they are, else in a charset the message declares, else in a detected legacy charset (a
+    Shift_JIS or Windows-1251 subject), else Windows-1252."""
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
     raw = value.encode("utf-8", "surrogateescape")
@@ -149,7 +264,7 @@ def _unescape_raw(value: str) -> str:
             return raw.decode(label)
         except (UnicodeDecodeError, LookupError):
             continue
-    return decode_bytes(raw, None)
+    return decode_bytes(raw, None)  # detected (non-Latin legacy), else Windows-1252
 
 
 def decode_header(value: str | None) -> str:
@@ -309,7 +424,8 @@ class _Walk:
 
 
 def _add_file(acc: _Walk, part: Message, name: str | None, data: bytes, ctype: str) -> None:
-    if data:
+    # An empty part is kept when it has a name: the name is information (size 0 on the case).
+    if data or (name and name.strip()):
         acc.files.append(
             ParsedFile(
                 filename=name or "",
@@ -430,6 +546,8 @@ def classify(msg: Message, subject: str, from_address: str | None, walk: _Walk) 
         return "bounce"
     if daemon and not subject:
         return "bounce"
+    if daemon and any(library_failures(msg)):  # a mail server's own report in a format it knows
+        return "bounce"
     auto_submitted = _header_lower(msg, "auto-submitted")
     if auto_submitted and auto_submitted != "no":
         return "auto_reply"
@@ -447,29 +565,56 @@ def classify(msg: Message, subject: str, from_address: str | None, walk: _Walk) 
     return "ticket"
 
 
-def _bounce_details(msg: Message, walk: _Walk, text: str) -> tuple[list[str], str | None, str]:
+def library_failures(msg: Message) -> tuple[list[str], list[str]]:
+    """(temporary, permanent) failed recipients as flufl.bounce finds them (RFC 3464 reports and
+    the formats of many mail servers); empty lists when it recognises nothing or fails."""
+    try:
+        temporary, permanent = all_failures(msg)
+    except Exception:  # noqa: BLE001 - a detector choking on odd mail: the regex fallback decides
+        return [], []
+
+    def usable(found: frozenset[bytes]) -> list[str]:
+        addresses = (a.decode("utf-8", "replace").strip().strip("<>").lower() for a in found)
+        return sorted(a for a in addresses if ADDRESS_RE.match(a))
+
+    return usable(temporary), usable(permanent)
+
+
+def _bounce_details(msg: Message, walk: _Walk, text: str) -> tuple[list[str], list[str], str, bool]:
+    """(Message-IDs of what bounced, failed recipients, reason, permanent?) of a bounce.
+
+    Recipients and permanence come from flufl.bounce where it recognises the report; the
+    hand-written reading of delivery-status parts below is the fallback (docs/adr/0061)."""
     ids: list[str] = []
     for headers in walk.returned_headers:
         ids += _msgids(_raw_header(headers, "message-id"))
-    recipient = None
+    recipients: list[str] = []
     reason = ""
+    delayed = False
     for status in walk.delivery_status:
-        found = re.search(r"^(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*(\S+)", status, re.I | re.M)
-        if found and recipient is None:
-            recipient = found.group(1).strip("<>").lower()
+        for found in re.finditer(r"^(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*(\S+)", status, re.I | re.M):
+            recipients.append(found.group(1).strip("<>").lower())
         diag = re.search(r"^Diagnostic-Code:\s*(.+)$", status, re.I | re.M)
         if diag and not reason:
             reason = diag.group(1).strip()
         act = re.search(r"^Status:\s*(\S+)", status, re.I | re.M)
         if act and not reason:
             reason = act.group(1)
+        if re.search(r"^Action:\s*delayed", status, re.I | re.M) and not re.search(
+            r"^Action:\s*failed", status, re.I | re.M
+        ):
+            delayed = True
     failed = _raw_header(msg, "x-failed-recipients")
-    if recipient is None and failed:
-        recipient = failed.split(",")[0].strip().lower()
+    if failed:
+        recipients += [a.strip().lower() for a in failed.split(",") if a.strip()]
+    temporary, permanent = library_failures(msg)
+    if permanent or temporary:
+        recipients = permanent + temporary + recipients
+        delayed = not permanent
     # Message-IDs quoted anywhere in the text (mailers that inline the returned headers).
     for found in re.finditer(r"^\s*Message-ID:\s*(<[^>]+>)", text, re.I | re.M):
         ids.append(found.group(1))
-    return list(dict.fromkeys(ids)), recipient, reason[:500]
+    return list(dict.fromkeys(ids)), list(dict.fromkeys(recipients)), reason[:500], not delayed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,9 +659,10 @@ def parse(raw: bytes) -> ParsedMail:
         kind=kind,
     )
     if kind == "bounce":
-        parsed.bounced_message_ids, parsed.bounced_recipient, parsed.bounce_reason = _bounce_details(
-            msg, acc, text
-        )
+        ids, recipients, reason, permanent = _bounce_details(msg, acc, text)
+        parsed.bounced_message_ids, parsed.bounce_reason = ids, reason
+        parsed.bounced_recipients, parsed.bounce_permanent = recipients, permanent
+        parsed.bounced_recipient = recipients[0] if recipients else None
     return parsed
 
 

@@ -249,17 +249,26 @@ def _refused_recently(sender: str) -> bool:
 
 
 def _record_bounce(parsed: ParsedMail) -> int | None:
-    """A bounce of one of our notifications goes on that notification's ticket."""
+    """A bounce of one of our notifications: the outbox row's delivery state becomes bounced and
+    the case's history says so. A delay warning changes neither: that mail may still arrive."""
     ids = parsed.bounced_message_ids + parsed.in_reply_to + parsed.references
     if not ids:
         return None
     sent = outbox.find_by_message_ids(ids)
-    if sent is None or sent.ticket_id is None:
+    if sent is None:
         return None
-    outbox.mark_bounced(sent)
+    if not parsed.bounce_permanent:  # a delay warning: linked to its case, nothing recorded
+        return sent.ticket_id
+    outbox.record_delivery(
+        transport="smtp", provider_id=sent.message_id or "", state=outbox.DeliveryState.BOUNCED,
+        error=parsed.bounce_reason or None, actor=accounts.system_user(),
+    )
+    if sent.ticket_id is None:
+        return None
+    recipient = sent.recipient if sent.recipient.lower() in parsed.bounced_recipients else None
     tickets.record_bounce(
         sent.ticket_id,
-        recipient=parsed.bounced_recipient or sent.recipient,
+        recipient=recipient or parsed.bounced_recipient or sent.recipient,
         note=parsed.bounce_reason or parsed.subject or "bounce",
     )
     return sent.ticket_id
@@ -351,14 +360,14 @@ def _files(parsed: ParsedMail) -> tuple[list[tickets.NewFile], list[str]]:
 # The quarantine
 
 
-def _require_admin(actor: User | None) -> None:
+def _require_admin(actor: User) -> None:
     from app.errors import Forbidden
 
-    if actor is not None and not actor.is_admin:
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can handle the mail quarantine."))
 
 
-def get_quarantined(quarantine_id: int, *, actor: User | None) -> QuarantinedMail:
+def get_quarantined(quarantine_id: int, *, actor: User) -> QuarantinedMail:
     _require_admin(actor)
     held = db.session.get(QuarantinedMail, quarantine_id)
     if held is None:
@@ -366,7 +375,7 @@ def get_quarantined(quarantine_id: int, *, actor: User | None) -> QuarantinedMai
     return held
 
 
-def list_quarantine(*, actor: User | None, include_resolved: bool = False, limit: int = 200) -> list[QuarantinedMail]:
+def list_quarantine(*, actor: User, include_resolved: bool = False, limit: int = 200) -> list[QuarantinedMail]:
     _require_admin(actor)
     stmt = sa.select(QuarantinedMail).order_by(QuarantinedMail.id.desc()).limit(limit)
     if not include_resolved:
@@ -374,9 +383,10 @@ def list_quarantine(*, actor: User | None, include_resolved: bool = False, limit
     return list(db.session.scalars(stmt))
 
 
-def retry_quarantined(quarantine_id: int, *, actor: User | None) -> IngestResult:
+def retry_quarantined(quarantine_id: int, *, actor: User) -> IngestResult:
     """Run a held message through intake again (after a fix, or once a rate limit has passed).
-    Taken in: the quarantine row is released; refused again: it stays held with the new reason."""
+    Taken in: the quarantine row is released; refused again: it stays held with the new reason.
+    Either way the audit log says who retried it."""
     held = get_quarantined(quarantine_id, actor=actor)
     if held.status is not QuarantineStatus.HELD:
         raise Invalid(None, _l("This email has already been handled."), code="quarantine_handled")
@@ -387,6 +397,7 @@ def retry_quarantined(quarantine_id: int, *, actor: User | None) -> IngestResult
     except Exception:  # noqa: BLE001
         parsed_ok = False
     if not parsed_ok:
+        _set_reason(held.id, held.reason, actor=actor)
         return IngestResult("quarantined", quarantine_id=held.id)
     seen = _seen(parsed.message_id, digest)
     try:
@@ -396,31 +407,43 @@ def retry_quarantined(quarantine_id: int, *, actor: User | None) -> IngestResult
             else _take_in(digest, parsed, count_rate=False)
         )
     except DomainError as exc:
-        _set_reason(held.id, f"{exc.code}: {exc.message}")
+        _set_reason(held.id, f"{exc.code}: {exc.message}", actor=actor)
         return IngestResult("quarantined", quarantine_id=held.id)
     _resolve(held.id, QuarantineStatus.RELEASED, actor=actor, ref=result.ref)
     return result
 
 
+def _audit_quarantine(held: QuarantinedMail, action: str, *, actor: User,
+                      after: dict[str, object], note: str | None = None) -> None:
+    from app.audit.services import record
+
+    record(actor=actor, action=action, object_type="quarantined_mail", object_id=held.id,
+           label=f"#{held.id}", before={"status": QuarantineStatus.HELD.value}, after=after, note=note)
+
+
 @atomic
-def _set_reason(quarantine_id: int, reason: str) -> None:
+def _set_reason(quarantine_id: int, reason: str, *, actor: User) -> None:
     held = db.session.get(QuarantinedMail, quarantine_id)
     if held is not None:
         held.reason = reason[:4000]
+        _audit_quarantine(held, "quarantine.retry_refused", actor=actor,
+                          after={"status": held.status.value}, note=held.reason)
 
 
 @atomic
-def _resolve(quarantine_id: int, status: QuarantineStatus, *, actor: User | None, ref: str | None = None) -> None:
+def _resolve(quarantine_id: int, status: QuarantineStatus, *, actor: User, ref: str | None = None) -> None:
     held = db.session.get(QuarantinedMail, quarantine_id, with_for_update=True)
     if held is None or held.status is not QuarantineStatus.HELD:
         raise Invalid(None, _l("This email has already been handled."), code="quarantine_handled")
     held.status = status
     held.resolved_at = utcnow()
-    held.resolved_by_id = actor.id if actor else None
+    held.resolved_by_id = actor.id
     held.ticket_ref = ref
+    action = "quarantine.retried" if status is QuarantineStatus.RELEASED else "quarantine.discarded"
+    _audit_quarantine(held, action, actor=actor, after={"status": status.value, "ticket": ref})
 
 
-def discard_quarantined(quarantine_id: int, *, actor: User | None) -> QuarantinedMail:
+def discard_quarantined(quarantine_id: int, *, actor: User) -> QuarantinedMail:
     held = get_quarantined(quarantine_id, actor=actor)
     _resolve(held.id, QuarantineStatus.DISCARDED, actor=actor)
     return get_quarantined(quarantine_id, actor=actor)

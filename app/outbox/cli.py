@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from app.accounts.services import system_user
 from app.errors import DomainError
 from app.outbox import services
 
@@ -40,7 +41,7 @@ def run_command(once: bool, interval: float, limit: int) -> None:
 @outbox_cli.command("dead")
 def dead_command() -> None:
     """List dead letters: messages that could not be delivered after the last retry."""
-    for row in services.dead_letters(actor=None):
+    for row in services.dead_letters(actor=system_user()):
         click.echo(f"{row.id}\t{row.channel.value}\t{row.recipient}\t{row.attempts}\t{(row.last_error or '')[:100]}")
 
 
@@ -49,7 +50,7 @@ def dead_command() -> None:
 def retry_command(message_id: int) -> None:
     """Send a dead letter again."""
     try:
-        services.retry_dead(message_id, actor=None)
+        services.retry_dead(message_id, actor=system_user())
     except DomainError as exc:
         click.echo(str(exc.message), err=True)
         sys.exit(1)

@@ -3,8 +3,10 @@
 Nothing is sent by the service that causes a mail: it adds a row in its own transaction, and
 `flask outbox run` delivers after commit (docs/adr/0031-outbox-worker.md). Delivery takes one due
 row at a time under a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers
-share the work and never send one row twice; a conditional lease UPDATE on SQLite), sends it,
-and marks it sent in the same transaction. A failure schedules a retry with exponential backoff;
+share the work and never send one row twice; a conditional lease UPDATE on SQLite), sends it
+through its channel's transport (app/outbox/transports.py), and marks it sent in the same
+transaction, with the transport's name and the provider's id, so that later callbacks and bounces
+(``record_delivery``) can move its delivery state on. A failure schedules a retry with exponential backoff;
 after the last attempt the row is a dead letter that an admin can retry.
 """
 
@@ -13,22 +15,41 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
-import smtplib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
-from typing import Any
+from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
-import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import User
 from app.db import atomic, is_postgres, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.outbox.models import OutboxChannel, OutboxMessage, OutboxStatus
+from app.outbox.models import DeliveryState, OutboxChannel, OutboxMessage, OutboxStatus
+from app.outbox.transports import (
+    PermanentFailure,
+    SmtpTransport,
+    TemporaryFailure,
+    Transport,
+    compose,
+    register_transport,
+    transport_for,
+    unregister_transport,
+)
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+
+__all__ = [
+    "DeliveryState", "OutboxChannel", "PermanentFailure", "TemporaryFailure", "Transport",
+    "compose", "enqueue_email", "enqueue_sms", "record_delivery", "register_transport",
+    "transport_for", "unregister_transport",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,25 +127,8 @@ def ticket_for_message_ids(message_ids: Sequence[str]) -> int | None:
     return None
 
 
-def mark_bounced(row: OutboxMessage) -> None:
-    row.bounced_at = row.bounced_at or utcnow()
-
-
 # ---------------------------------------------------------------------------------------------
 # Delivery
-
-
-class TransientError(Exception):
-    """Delivery failed in a way that a later attempt may not (server down, 4xx)."""
-
-
-# How each channel leaves. Email is built in; telephony registers SMS with register_sender().
-Sender = Callable[[OutboxMessage], None]
-_senders: dict[OutboxChannel, Sender] = {}
-
-
-def register_sender(channel: OutboxChannel, sender: Sender) -> None:
-    _senders[channel] = sender
 
 
 @dataclass
@@ -182,168 +186,134 @@ def _claim_next(now: datetime, channels: list[OutboxChannel]) -> OutboxMessage |
 
 
 def deliver_due(*, limit: int = 1000, now: datetime | None = None) -> RunReport:
-    """Send what is due, one row per transaction, at most ``limit`` rows."""
+    """Send what is due, one row per transaction, at most ``limit`` rows. A channel whose
+    transport says it is down (``TemporaryFailure(stop_run=True)``) waits for the next run."""
     report = RunReport()
-    channels = [OutboxChannel.EMAIL, *(c for c in _senders if c is not OutboxChannel.EMAIL)]
-    with _EmailTransport() as transport:
+    channels = list(OutboxChannel)
+    with ExitStack() as stack:
+        for channel in channels:
+            batch = getattr(transport_for(channel), "batch", None)
+            if batch is not None:
+                stack.enter_context(batch())
         for _ in range(limit):
+            if not channels:
+                break
             moment = now or utcnow()
-            outcome = _deliver_one(moment, channels, transport)
+            outcome = _deliver_one(moment, channels)
             if outcome is None:
                 break
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome == "retried" and transport.down:
-                break  # the server is down: leave the rest for the next run
+            kind, stopped = outcome
+            setattr(report, kind, getattr(report, kind) + 1)
+            if stopped is not None:
+                channels.remove(stopped)
     return report
 
 
 @atomic
-def _deliver_one(now: datetime, channels: list[OutboxChannel], transport: _EmailTransport) -> str | None:
+def _deliver_one(now: datetime, channels: list[OutboxChannel]) -> tuple[str, OutboxChannel | None] | None:
     row = _claim_next(now, channels)
     if row is None:
         return None
+    transport = transport_for(row.channel)
+    row.transport = transport.name
     try:
-        if row.channel is OutboxChannel.EMAIL:
-            transport.send(row)
-        else:
-            _senders[row.channel](row)
+        provider_id = transport.send(row)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         row.attempts += 1
         row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         max_attempts = int(current_app.config.get("SAMDESK_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-        permanent = isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused) and not _is_4xx(exc)
-        if permanent or row.attempts >= max_attempts:
+        if isinstance(exc, PermanentFailure) or row.attempts >= max_attempts:
             row.status = OutboxStatus.DEAD
             row.next_attempt_at = now
-            log.warning("outbox %s is dead after %s attempts: %s", row.id, row.attempts, row.last_error)
-            return "dead"
+            _set_delivery(row, DeliveryState.FAILED, row.last_error)
+            log.warning("outbox %s (%s) is dead after %s attempts: %s", row.id, transport.name,
+                        row.attempts, type(exc).__name__)
+            return "dead", None
         row.next_attempt_at = now + backoff(row.attempts)
-        log.info("outbox %s failed (%s); retry at %s", row.id, row.last_error, row.next_attempt_at)
-        return "retried"
+        log.info("outbox %s (%s) failed (%s); retry at %s", row.id, transport.name,
+                 type(exc).__name__, row.next_attempt_at)
+        stop = isinstance(exc, TemporaryFailure) and exc.stop_run
+        return "retried", (row.channel if stop else None)
     row.status = OutboxStatus.SENT
     row.attempts += 1
     row.sent_at = utcnow()
     row.last_error = None
-    return "sent"
+    row.provider_id = (provider_id or None) and str(provider_id)[:200]
+    _set_delivery(row, DeliveryState.SENT, None)
+    return "sent", None
 
 
-def _is_4xx(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _msg in exc.recipients.values())
-    code = getattr(exc, "smtp_code", 0)
-    return 400 <= int(code or 0) < 500
+# ---------------------------------------------------------------------------------------------
+# Delivery state: callbacks from providers, bounces from mail intake
+
+# A state only ever moves forward in this order: a late "sent" callback does not undo
+# "delivered", and a bounce after "delivered" (the remote server accepted, then gave up) wins.
+_STATE_RANK = {
+    DeliveryState.QUEUED: 0,
+    DeliveryState.SENT: 1,
+    DeliveryState.FAILED: 2,
+    DeliveryState.DELIVERED: 3,
+    DeliveryState.BOUNCED: 4,
+}
 
 
-class _Connection(flask_mail.Connection):
-    """Flask-Mail's connection, with a timeout, so a hanging server cannot stall the worker."""
-
-    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
-        state = self.mail
-        timeout = float(current_app.config.get("SAMDESK_SMTP_TIMEOUT", 30))
-        host: smtplib.SMTP | smtplib.SMTP_SSL
-        if state.use_ssl:
-            host = smtplib.SMTP_SSL(state.server, state.port, timeout=timeout)
-        else:
-            host = smtplib.SMTP(state.server, state.port, timeout=timeout)
-        if state.use_tls:
-            host.starttls()
-        if state.username and state.password:
-            host.login(state.username, state.password)
-        return host
+def _set_delivery(row: OutboxMessage, state: DeliveryState, error: str | None) -> None:
+    row.delivery_state = state
+    row.delivery_error = error[:2000] if error else None
+    row.delivery_updated_at = utcnow()
+    if state is DeliveryState.BOUNCED:
+        row.bounced_at = row.bounced_at or row.delivery_updated_at
 
 
-def _mail_state() -> Any:
-    """Flask-Mail's settings read now (not when the app was made), so that a worker follows the
-    configuration it runs with."""
-    config = current_app.config
-    return flask_mail._Mail(  # noqa: SLF001 - Flask-Mail's own settings holder
-        config["MAIL_SERVER"], config.get("MAIL_USERNAME"), config.get("MAIL_PASSWORD"),
-        config["MAIL_PORT"], config["MAIL_USE_TLS"], config["MAIL_USE_SSL"],
-        config["MAIL_DEFAULT_SENDER"], 0, None,
-        bool(config.get("SAMDESK_OUTBOX_SUPPRESS_SEND", False)), False,
-    )
+def _require_delivery_reporter(actor: User) -> None:
+    if not (actor.is_system or actor.is_admin):
+        raise Forbidden(_l("Only the system can record what happened to a sent message."))
 
 
-class _EmailTransport:
-    """One SMTP connection for a run, opened on first use and reopened after an error."""
+@atomic
+def record_delivery(
+    *, transport: str, provider_id: str, state: DeliveryState | str, error: str | None = None,
+    actor: User,
+) -> OutboxMessage | None:
+    """What a provider's callback (or a bounce) says about a message we sent.
 
-    def __init__(self) -> None:
-        self.connection: _Connection | None = None
-        self.down = False
-
-    def __enter__(self) -> _EmailTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._close()
-
-    def _close(self) -> None:
-        if self.connection is not None and self.connection.host is not None:
-            try:
-                self.connection.host.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
-        self.connection = None
-
-    def _connect(self) -> _Connection:
-        connection = _Connection(_mail_state())
-        try:
-            connection.__enter__()
-        except (OSError, smtplib.SMTPException) as exc:
-            self.down = True
-            raise TransientError(f"SMTP server unavailable: {exc}") from exc
-        return connection
-
-    def send(self, row: OutboxMessage) -> None:
-        message = compose(row)
-        if self.connection is None:
-            self.connection = self._connect()
-        try:
-            self.connection.send(message, envelope_from=_envelope_sender())
-        except smtplib.SMTPServerDisconnected as exc:
-            self.connection = None
-            self.down = True
-            raise TransientError(f"SMTP connection lost: {exc}") from exc
-        except smtplib.SMTPException:  # the server answered: refused sender, recipient or data
-            self._close()
-            raise
-        except OSError as exc:  # reset, timeout (smtplib's exceptions are OSErrors too: above)
-            self.connection = None
-            self.down = True
-            raise TransientError(f"SMTP connection lost: {exc}") from exc
-
-
-def _envelope_sender() -> str:
-    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-
-
-def compose(row: OutboxMessage) -> flask_mail.Message:
-    """The Flask-Mail message for a row: plain text always, HTML when the row has it, our own
-    Message-ID and the threading and Auto-Submitted headers the row carries."""
-    message = flask_mail.Message(
-        subject=row.subject,
-        recipients=[row.recipient],
-        body=row.body_text,
-        html=row.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={k: v for k, v in (row.headers or {}).items() if k.lower() != "message-id"},
-    )
-    message.msgId = row.message_id or new_message_id()
-    for item in row.attachments or ():
-        message.attach(item["filename"], item["content_type"], base64.b64decode(item["data"]))
-    return message
+    Returns the row, or None when no row was sent by ``transport`` with ``provider_id`` (a
+    callback for someone else's message is not an error: providers retry on errors). Calling it
+    twice with the same state changes nothing; a state never moves backwards (``_STATE_RANK``)."""
+    _require_delivery_reporter(actor)
+    try:
+        new = DeliveryState(state)
+    except ValueError:
+        raise Invalid("state", _l("Unknown delivery state %(state)s.", state=str(state)),
+                      code="unknown_delivery_state") from None
+    if transport == SmtpTransport.name:
+        # For mail the provider's id is our own Message-ID, known before the row was sent (a
+        # bounce may even overtake the worker's commit).
+        match = sa.and_(OutboxMessage.channel == OutboxChannel.EMAIL, OutboxMessage.message_id == provider_id)
+    else:
+        match = sa.and_(OutboxMessage.transport == transport, OutboxMessage.provider_id == provider_id)
+    row = db.session.scalars(
+        sa.select(OutboxMessage).where(match).order_by(OutboxMessage.id.desc()).limit(1).with_for_update()
+    ).first()
+    if row is None:
+        return None
+    if _STATE_RANK[new] <= _STATE_RANK[row.delivery_state]:
+        return row
+    _set_delivery(row, new, error)
+    log.info("outbox %s (%s): %s", row.id, transport, new.value)
+    return row
 
 
 # ---------------------------------------------------------------------------------------------
 # Dead letters (admin)
 
 
-def _require_admin(actor: object | None) -> None:
-    if actor is not None and not getattr(actor, "is_admin", False):
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can handle undeliverable messages."))
 
 
-def dead_letters(*, actor: object | None, limit: int = 200) -> list[OutboxMessage]:
+def dead_letters(*, actor: User, limit: int = 200) -> list[OutboxMessage]:
     _require_admin(actor)
     return list(
         db.session.scalars(
@@ -356,17 +326,23 @@ def dead_letters(*, actor: object | None, limit: int = 200) -> list[OutboxMessag
 
 
 @atomic
-def retry_dead(message_id: int, *, actor: object | None) -> OutboxMessage:
-    """Give a dead letter a fresh set of attempts, due now."""
+def retry_dead(message_id: int, *, actor: User) -> OutboxMessage:
+    """Give a dead letter a fresh set of attempts, due now; the audit log says who did."""
+    from app.audit.services import record
+
     _require_admin(actor)
     row = db.session.get(OutboxMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound(_l("There is no outgoing message %(id)s.", id=message_id))
     if row.status is not OutboxStatus.DEAD:
         raise Invalid(None, _l("Only undeliverable messages can be sent again."), code="not_dead")
+    before = {"status": row.status.value, "attempts": row.attempts, "error": row.last_error}
     row.status = OutboxStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = utcnow()
+    row.delivery_state = DeliveryState.QUEUED  # the outbox schema (0007): it is queued again
+    record(actor=actor, action="outbox.dead_retried", object_type="outbox_message", object_id=row.id,
+           label=row.recipient, before=before, after={"status": row.status.value, "attempts": 0})
     return row
 
 

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from app.accounts.services import system_user
 from app.errors import DomainError
 from app.tickets import queries, services
 
@@ -39,7 +40,7 @@ def queues_list() -> None:
 def queues_add(slug: str, name: str, kind: str, municipality_code: str | None, triage: bool) -> None:
     try:
         queue = services.create_queue(slug, name=name, kind=kind, municipality_code=municipality_code,
-                                      is_triage=triage, actor=None)
+                                      is_triage=triage, actor=system_user())
     except DomainError as error:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)

@@ -1,5 +1,10 @@
 """Notifications about tickets, composed in the recipient's language and written to the outbox.
 
+Each recipient is reached by one channel (``channel_for``): email as a rule, SMS for a requester
+whose case came by SMS or who has a phone number but no email address. Every notification has a
+mail form (``<name>.subject.txt`` and ``<name>.txt``) and a short SMS form (``<name>.sms.txt``)
+in tickets/mail/.
+
 Every mail carries the reference in its subject and its own Message-ID, and automatic mails carry
 ``Auto-Submitted: auto-generated`` so that other systems do not answer them.
 """
@@ -11,17 +16,39 @@ from flask_babel import force_locale
 
 from app.accounts.models import User
 from app.outbox import services as outbox
-from app.tickets.models import Message, Ticket
+from app.outbox.models import OutboxChannel
+from app.tickets.models import Channel, Message, Ticket
+
+# Three concatenated SMS segments of GSM 7-bit text (which has æøå); longer texts are cut with
+# "..." (the one-character ellipsis is not GSM 7-bit and would make the whole SMS UCS-2).
+SMS_MAX_CHARS = 459
 
 
-def _deliverable(user: User | None) -> bool:
-    return (
-        user is not None
-        and user.is_active
-        and not user.is_system
-        and "@" in user.email
-        and not user.email.endswith(".invalid")
-    )
+def _has_email(user: User) -> bool:
+    return "@" in user.email and not user.email.endswith(".invalid")
+
+
+def channel_for(user: User | None, ticket: Ticket | None = None) -> OutboxChannel | None:
+    """How ``user`` is reached about ``ticket``, or None when they cannot be (or are the system).
+
+    A requester whose case came by SMS gets SMS while they have a phone number; otherwise email,
+    and SMS for someone with a phone number and no usable email address. The telephony helper
+    extends this rule here, in one place."""
+    if user is None or not user.is_active or user.is_system:
+        return None
+    has_phone = bool(user.phone)
+    is_requester = ticket is not None and ticket.requester_id == user.id
+    if is_requester and ticket is not None and ticket.channel is Channel.SMS and has_phone:
+        return OutboxChannel.SMS
+    if _has_email(user):
+        return OutboxChannel.EMAIL
+    if has_phone:
+        return OutboxChannel.SMS
+    return None
+
+
+def _deliverable(user: User | None, ticket: Ticket | None = None) -> bool:
+    return channel_for(user, ticket) is not None
 
 
 def _thread_headers(ticket: Ticket, reply_to_message_id: str | None) -> dict[str, str]:
@@ -46,10 +73,23 @@ def thread_root(ticket: Ticket) -> str:
     return f"<{ticket.ref.lower()}.sak@{current_app.config['SAMDESK_MAIL_DOMAIN']}>"
 
 
+def short_text(text: str, limit: int = SMS_MAX_CHARS) -> str:
+    """Lines stripped, blank lines dropped, and at most ``limit`` characters."""
+    lines = [line.strip() for line in text.splitlines()]
+    joined = "\n".join(line for line in lines if line)
+    return joined if len(joined) <= limit else joined[: limit - 3].rstrip() + "..."
+
+
 def _send(
     user: User, ticket: Ticket, template: str, *, reply_to_message_id: str | None = None,
     auto: bool = True, **context: object,
 ) -> None:
+    channel = channel_for(user, ticket)
+    if channel is None:
+        return
+    if channel is OutboxChannel.SMS:
+        _send_sms(user, ticket, template, **context)
+        return
     with force_locale(user.locale or "nb"):
         subject = render_template(f"tickets/mail/{template}.subject.txt", ticket=ticket, **context)
         text = render_template(
@@ -72,8 +112,20 @@ def _send(
     )
 
 
+def _send_sms(user: User, ticket: Ticket, template: str, **context: object) -> None:
+    with force_locale(user.locale or "nb"):
+        text = render_template(
+            f"tickets/mail/{template}.sms.txt",
+            ticket=ticket,
+            recipient=user,
+            url=f"{current_app.config['SAMDESK_BASE_URL']}/saker/{ticket.ref}",
+            **context,
+        )
+    outbox.enqueue_sms(to=user.phone or "", text=short_text(text), ticket_id=ticket.id)
+
+
 def ticket_received(ticket: Ticket, first_message: Message) -> None:
-    if _deliverable(ticket.requester):
+    if _deliverable(ticket.requester, ticket):
         _send(
             ticket.requester, ticket, "received",
             reply_to_message_id=first_message.email_message_id, message=first_message,
@@ -82,17 +134,17 @@ def ticket_received(ticket: Ticket, first_message: Message) -> None:
 
 def public_reply(ticket: Ticket, message: Message) -> None:
     """An agent answered: the requester gets the answer by mail (a person wrote it: not auto)."""
-    if _deliverable(ticket.requester) and message.author_id != ticket.requester_id:
+    if _deliverable(ticket.requester, ticket) and message.author_id != ticket.requester_id:
         _send(ticket.requester, ticket, "reply", message=message, auto=False)
 
 
 def requester_replied(ticket: Ticket, message: Message) -> None:
-    if ticket.assignee is not None and _deliverable(ticket.assignee):
+    if ticket.assignee is not None and _deliverable(ticket.assignee, ticket):
         _send(ticket.assignee, ticket, "requester_replied", message=message)
 
 
 def status_changed(ticket: Ticket, before: str) -> None:
-    if _deliverable(ticket.requester):
+    if _deliverable(ticket.requester, ticket):
         _send(ticket.requester, ticket, "status", before=before)
 
 

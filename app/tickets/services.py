@@ -570,9 +570,11 @@ def autoclose(*, now: datetime | None = None) -> list[str]:
 @atomic
 def create_queue(
     slug: str, *, name: str, kind: QueueKind | str, municipality_code: str | None = None,
-    is_triage: bool = False, actor: User | None,
+    is_triage: bool = False, actor: User,
 ) -> Queue:
-    if actor is not None and not actor.is_admin:
+    from app.audit.services import record
+
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can change queues."))
     import re
 
@@ -599,20 +601,31 @@ def create_queue(
     )
     db.session.add(queue)
     db.session.flush()
+    record(actor=actor, action="queue.created", object_type="queue", object_id=slug, label=queue.name,
+           after={"slug": slug, "name": queue.name, "kind": kind_value.value,
+                  "municipality": (municipality_code or "").upper() or None, "is_triage": is_triage})
     return queue
 
 
 @atomic
-def update_queue(slug: str, *, name: str | None = None, is_active: bool | None = None, actor: User | None) -> Queue:
-    if actor is not None and not actor.is_admin:
+def update_queue(slug: str, *, name: str | None = None, is_active: bool | None = None, actor: User) -> Queue:
+    from app.audit.services import record
+
+    if not actor.is_admin:
         raise Forbidden(_l("Only administrators can change queues."))
     queue = queries.queue_by_slug(slug)
     if queue is None:
         raise NotFound()
+    before = {"name": queue.name, "is_active": queue.is_active}
     if name is not None:
         if not name.strip():
             raise Invalid("name", _l("Give the queue a name."))
         queue.name = name.strip()[:120]
     if is_active is not None:
         queue.is_active = is_active
+    after = {"name": queue.name, "is_active": queue.is_active}
+    changed = [key for key in after if after[key] != before[key]]
+    if changed:
+        record(actor=actor, action="queue.updated", object_type="queue", object_id=queue.slug,
+               label=queue.name, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return queue

@@ -101,7 +101,7 @@ def store(data: bytes, filename: str, *, allow_unknown: bool = False) -> StoredF
         raise TooLarge(
             _l("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)), field="file"
         )
-    if not data:
+    if not data and not allow_unknown:  # mail intake keeps an empty file: its name is information
         raise Invalid("file", _l("The file is empty."))
     content_type = sniff(data, filename)
     if content_type is None and allow_unknown:

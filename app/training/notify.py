@@ -17,8 +17,12 @@ from app.training.models import CourseSession, Enrolment, NeighbourHelp
 HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def _deliverable(user: User) -> bool:
-    return user.is_active and not user.is_system and "@" in user.email and not user.email.endswith(".invalid")
+def _has_email(user: User) -> bool:
+    return "@" in user.email and not user.email.endswith(".invalid")
+
+
+def _reachable(user: User) -> bool:
+    return user.is_active and not user.is_system and (_has_email(user) or bool(user.phone))
 
 
 def calendar_for(session: CourseSession, *, method: str = "REQUEST", attendee: User | None = None) -> bytes:
@@ -45,17 +49,21 @@ def _when(session: CourseSession) -> str:
 
 def _send(user: User, session: CourseSession, subject: str, lines: list[str], *,
           method: str | None = None, sms: str | None = None) -> None:
-    if not _deliverable(user):
+    """One channel per recipient (ADR 0064): email with the calendar event when they have an
+    address, otherwise a short SMS."""
+    if not _reachable(user):
         return
     base = current_app.config["SAMDESK_BASE_URL"]
+    if not _has_email(user):
+        outbox.enqueue_sms(to=str(user.phone), text=sms or f"Samdesk: {subject}, {_when(session)}.")
+        return
     body = "\n\n".join([*lines, _("See the session: %(url)s", url=f"{base}/kurs/okter/{session.id}")])
     attachments = []
     if method:
-        attachments.append(("invitation.ics", "text/calendar", calendar_for(session, method=method, attendee=user)))
+        attachments.append(("invitation.ics", f"text/calendar; method={method}",
+                            calendar_for(session, method=method, attendee=user)))
     outbox.enqueue_email(to=user.email, subject=subject, text=body, headers=dict(HEADERS),
                          attachments=attachments)
-    if sms and user.phone:
-        outbox.enqueue_sms(to=user.phone, text=sms)
 
 
 def _place(session: CourseSession) -> str:
@@ -138,8 +146,8 @@ def reminder(enrolment: Enrolment) -> None:
 
 def help_to_confirm(help_: NeighbourHelp, token: str) -> None:
     user = help_.helped
-    if not _deliverable(user):
-        return
+    if not _reachable(user) or not _has_email(user):
+        return  # the confirmation link needs an inbox; the record stands unconfirmed
     base = current_app.config["SAMDESK_BASE_URL"]
     with force_locale(user.locale or "nb"):
         outbox.enqueue_email(

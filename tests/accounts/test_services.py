@@ -33,15 +33,15 @@ def test_a_new_municipality_is_data(world) -> None:
 ])
 def test_municipality_input_is_validated(world, code, name, domains) -> None:
     with pytest.raises(Invalid):
-        services.create_municipality(code, name, domains=domains, actor=None)
+        services.create_municipality(code, name, domains=domains, actor=services.system_user())
     assert queries.municipality_by_code("OSL") is None
 
 
 def test_municipality_code_and_domain_are_unique(world) -> None:
     with pytest.raises(Conflict):
-        services.create_municipality("GRA", "Gran igjen", actor=None)
+        services.create_municipality("GRA", "Gran igjen", actor=services.system_user())
     with pytest.raises(Conflict):
-        services.create_municipality("OSL", "Oslo", domains=["gran.kommune.example"], actor=None)
+        services.create_municipality("OSL", "Oslo", domains=["gran.kommune.example"], actor=services.system_user())
 
 
 def test_only_admins_change_users_and_municipalities(world) -> None:
@@ -67,21 +67,21 @@ def test_user_has_several_roles_and_pooled_staff_no_municipality(world) -> None:
 def test_first_line_managers_and_employees_need_a_municipality(world) -> None:
     for role in ("first_line", "manager", "employee"):
         with pytest.raises(Invalid) as caught:
-            services.create_user(f"{role}@ikt-hadeland.example", name="X", roles=[role], actor=None)
+            services.create_user(f"{role}@ikt-hadeland.example", name="X", roles=[role], actor=services.system_user())
         assert caught.value.field == "municipality"
     assert queries.user_by_email("manager@ikt-hadeland.example") is None
 
 
 def test_email_is_normalised_and_unique(world) -> None:
     user = services.create_user("  Ola.Nordmann@Gran.Kommune.Example ", name="Ola", municipality_code="GRA",
-                                actor=None)
+                                actor=services.system_user())
     count = _users()
 
     assert user.email == "ola.nordmann@gran.kommune.example"
     with pytest.raises(Conflict):
-        services.create_user("OLA.NORDMANN@gran.kommune.example", name="Ola 2", municipality_code="GRA", actor=None)
+        services.create_user("OLA.NORDMANN@gran.kommune.example", name="Ola 2", municipality_code="GRA", actor=services.system_user())
     with pytest.raises(Invalid):
-        services.create_user("ikke-en-adresse", name="X", municipality_code="GRA", actor=None)
+        services.create_user("ikke-en-adresse", name="X", municipality_code="GRA", actor=services.system_user())
     assert _users() == count
 
 
@@ -94,7 +94,7 @@ def test_passwords_are_argon2_and_checked(world) -> None:
     assert services.authenticate("pw@gran.kommune.example", "feil-passord") is None
     assert services.authenticate("ukjent@gran.kommune.example", "et-godt-passord") is None
     with pytest.raises(Invalid):
-        services.set_password("pw@gran.kommune.example", "kort", actor=None)
+        services.set_password("pw@gran.kommune.example", "kort", actor=services.system_user())
 
 
 def test_admin_cannot_remove_own_admin_role_or_deactivate_self(world) -> None:
@@ -107,7 +107,7 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(world) -> None:
 
 
 def test_tokens_are_stored_as_hashes_and_can_be_revoked(world) -> None:
-    token, raw = services.create_token(world.agent.email, name="skript", actor=None)
+    token, raw = services.create_token(world.agent.email, name="skript", actor=services.system_user())
 
     assert raw.startswith("sd_")
     assert db.session.scalar(sa.select(ApiToken.token_hash)) == queries.hash_token(raw)
@@ -121,7 +121,7 @@ def test_only_admins_make_tokens_for_others(world) -> None:
     with pytest.raises(Forbidden):
         services.create_token(world.admin.email, actor=world.agent)
     with pytest.raises(NotFound):
-        services.create_token("ingen@x.example", actor=None)
+        services.create_token("ingen@x.example", actor=services.system_user())
 
 
 def test_contact_for_email_makes_an_employee_of_a_known_domain_only(world) -> None:

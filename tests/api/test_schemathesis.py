@@ -18,6 +18,7 @@ from tests import factories
 from tests.factories import make_ticket
 
 OPERATIONS = [
+    ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/municipalities"),
     ("GET", "/api/v1/queues"),

@@ -49,7 +49,7 @@ def test_token_of_a_deactivated_user_is_401(api, world) -> None:
 
     client = api.as_(world.employee)
     assert client.get("/api/v1/me").status_code == 200
-    accounts.update_user(world.employee.email, is_active=False, actor=None)
+    accounts.update_user(world.employee.email, is_active=False, actor=accounts.system_user())
 
     assert client.get("/api/v1/me").status_code == 401
 
@@ -442,7 +442,7 @@ def test_errors_are_norwegian_by_default_and_english_when_asked(api, world) -> N
 def test_a_user_who_chose_english_gets_english_and_lang_overrides(api, world) -> None:
     from app.accounts import services as accounts
 
-    accounts.update_user(world.agent.email, locale="en", actor=None)
+    accounts.update_user(world.agent.email, locale="en", actor=accounts.system_user())
 
     own = api.as_(world.agent).get("/api/v1/tickets/GRA-999999")
     asked = api.as_(world.agent).get("/api/v1/tickets/GRA-999999?lang=nb")

@@ -159,3 +159,32 @@ def test_hidden_tickets_are_not_counted_in_queues_or_found_by_text(api, world) -
 
     assert api.as_(world.agent).get("/api/v1/tickets?q=lunnersak").json["items"] == []
     assert api.as_(world.agent).get("/api/v1/tickets?municipality=LUN").json["items"] == []
+
+
+# API routes without a reference that only administrators read: everyone else gets 403, the
+# error shape and nothing of the data.
+ADMIN_ONLY = [
+    ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/users/{email}/access-log"),
+]
+
+
+def test_the_admin_only_routes_exist(app) -> None:
+    rules = {
+        (method, rule.rule.replace("<email>", "{email}"))
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert set(ADMIN_ONLY) <= rules
+
+
+@pytest.mark.parametrize("who", ["employee", "agent", "manager", "second", "trainer"])
+@pytest.mark.parametrize(("method", "path"), ADMIN_ONLY)
+def test_admin_only_routes_refuse_everyone_else(api, world, who, method, path) -> None:
+    url = path.format(email=world.employee.email)
+    refused = api.as_(getattr(world, who)).get(url)
+    allowed = api.as_(world.admin).get(url)
+
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
+    assert set(refused.json) == {"error"}
+    assert allowed.status_code == 200 and "items" in allowed.json

@@ -13,6 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from tests.web.conftest import app_csrf, as_user  # noqa: F401 - page fixtures (dead letters)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 
+from app.accounts.services import system_user
 from app.db import utcnow
 from app.extensions import db
 from app.outbox import services as outbox
@@ -113,7 +114,7 @@ def test_backoff_doubles_and_the_last_failure_makes_a_dead_letter(app: Flask, wo
     assert waits[:2] == [timedelta(seconds=60), timedelta(seconds=120)]
     (row,) = _rows()
     assert row.status is OutboxStatus.DEAD and row.attempts == 3
-    assert [r.id for r in outbox.dead_letters(actor=None)] == [row.id]
+    assert [r.id for r in outbox.dead_letters(actor=system_user())] == [row.id]
 
 
 def test_dead_letter_retried_by_an_admin_is_sent(world, runner, smtp: SmtpServer) -> None:

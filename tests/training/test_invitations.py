@@ -33,7 +33,7 @@ def _mails(to: str) -> list[OutboxMessage]:
 
 def _calendar(row: OutboxMessage) -> Calendar:
     [item] = row.attachments
-    assert item["content_type"] == "text/calendar"
+    assert item["content_type"].startswith("text/calendar; method=")
     return Calendar.from_ical(base64.b64decode(item["data"]))
 
 
@@ -55,7 +55,10 @@ def test_invitation_carries_a_request_in_oslo_time_with_its_vtimezone(world) -> 
     assert str(event["ATTENDEE"]) == f"mailto:{world.employee.email}"
     # The mail that leaves has the file attached.
     message = compose(mail)
-    assert [a.filename for a in message.attachments] == ["invitation.ics"]
+    [part] = list(message.iter_attachments())
+    assert (part.get_filename(), part.get_content_type(), part.get_param("method")) == (
+        "invitation.ics", "text/calendar", "REQUEST")
+    assert Calendar.from_ical(part.get_content()).events[0]["UID"] == event["UID"]
     assert "Invitasjonen ligger vedlagt" in mail.body_text
 
 
@@ -130,3 +133,23 @@ def test_reminders_skip_cancelled_sessions(world) -> None:
 
     with time_machine.travel(datetime(2027, 3, 25, 12, 0, tzinfo=OSLO), tick=False):
         assert services.send_reminders(actor=system_user()) == 0
+
+
+def test_someone_without_an_email_address_gets_the_news_by_sms(world) -> None:
+    from app.accounts.models import Role
+    from tests.factories import make_user
+
+    texter = make_user(Role.EMPLOYEE, "GRA", phone="+4799999999")
+    texter.email = "sms-4799999999@samdesk.invalid"  # as telephony keeps a caller known only by number
+    db.session.commit()
+    session = make_session(make_course(world.trainer), world.trainer, capacity=1)
+    services.enrol(session.id, actor=world.employee)
+    services.enrol(session.id, actor=texter)
+
+    services.cancel_enrolment(session.id, actor=world.employee)
+
+    texts = list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == "+4799999999")
+                                    .order_by(OutboxMessage.id)))
+    assert [t.channel for t in texts] == [OutboxChannel.SMS, OutboxChannel.SMS]
+    assert texts[-1].body_text.startswith("Samdesk: du fikk plass på Elements for saksbehandlere")
+    assert _mails(texter.email) == []

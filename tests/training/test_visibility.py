@@ -53,8 +53,9 @@ def _snapshot() -> tuple:
 @pytest.mark.parametrize(("method", "path", "payload"), API_ROUTES)
 def test_api_a_closed_session_answers_like_a_missing_one(api, world, method, path, payload) -> None:
     session = make_session(make_course(world.trainer), world.trainer, municipality="GRA")
-    before = _snapshot()
     client = api.as_(world.lun_employee)
+    client.get("/api/v1/me")  # the token exists before the snapshot
+    before = _snapshot()
 
     def call(session_id: int):  # type: ignore[no-untyped-def]
         return client._call(method, path.format(id=session_id), json=payload)
@@ -70,8 +71,8 @@ def test_api_a_closed_session_answers_like_a_missing_one(api, world, method, pat
 @pytest.mark.parametrize(("method", "path"), PAGE_ROUTES)
 def test_pages_a_closed_session_answers_404(as_user, world, method, path) -> None:
     session = make_session(make_course(world.trainer), world.trainer, municipality="GRA")
-    before = _snapshot()
     browser = as_user(world.lun_manager)
+    before = _snapshot()
     data = {"participant": world.employee.email, "other-participant": world.employee.email}
 
     def call(session_id: int):  # type: ignore[no-untyped-def]
