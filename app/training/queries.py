@@ -53,9 +53,14 @@ def courses_taught_by(user: User) -> Sequence[Course]:
     ).all()
 
 
+def missing_session(session_id: int) -> NotFound:
+    """The one answer for a session that is missing or hidden from the caller."""
+    return NotFound(_l("There is no course session %(id)s.", id=session_id))
+
+
 def get_session(session_id: int, user: User, *, lock: bool = False) -> CourseSession:
     """A session the user may see; NotFound when it is missing or closed to them."""
-    missing = NotFound(_l("There is no course session %(id)s.", id=session_id))
+    missing = missing_session(session_id)
     if not 0 < session_id <= MAX_ID:
         raise missing
     stmt = sa.select(CourseSession).where(CourseSession.id == session_id, policy.visible_to(user))

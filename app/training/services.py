@@ -30,7 +30,6 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from app.extensions import db
 from app.training import notify, policy, queries
 from app.training.models import (
-    ACTIVE,
     Course,
     CourseMaterial,
     CourseSession,
@@ -285,7 +284,7 @@ def enrol(session_id: int, *, actor: User, participant_email: str | None = None)
             raise Forbidden(_l("Managers can enrol the people of their own municipality only."))
     if not policy.is_open_to(session, participant):
         if participant.id == actor.id:
-            raise queries_missing(session_id)
+            raise queries.missing_session(session_id)
         raise Invalid("participant", _l("The session is not open to %(name)s's municipality.",
                                         name=participant.display_name))
     if session.is_cancelled:
@@ -332,10 +331,6 @@ def enrol(session_id: int, *, actor: User, participant_email: str | None = None)
     else:
         notify.waiting(enrolment, queries.waiting_rank(enrolment))
     return enrolment
-
-
-def queries_missing(session_id: int) -> NotFound:
-    return NotFound(_l("There is no course session %(id)s.", id=session_id))
 
 
 @atomic
@@ -707,5 +702,3 @@ def remove_from_roster(entry_id: int, *, actor: User) -> None:
           label=entry.system, subject=entry.user, before={"system": entry.system, "unit": entry.unit})
     db.session.delete(entry)
 
-
-__all__ = ["ACTIVE"]

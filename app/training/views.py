@@ -413,7 +413,22 @@ def roster() -> Any:
             flash(_("Added to the roster."), "success")
             return redirect(url_for("training.roster"))
     return render_template("training/roster.html", form=form, entries=queries.roster(),
-                           can_edit=policy.can_edit_roster(user)), 400 if form.errors else 200
+                           can_edit=policy.can_edit_roster(user), button=forms.ButtonForm()), (
+        400 if form.errors else 200)
+
+
+@bp.post("/nabohjelp/superbrukere/<int:entry_id>/fjern")
+@login_required
+def roster_remove(entry_id: int) -> Any:
+    form = forms.ButtonForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_from_roster(entry_id, actor=_user())
+        except DomainError as error:
+            _fail(form, error)
+        else:
+            flash(_("Removed from the roster."), "success")
+    return redirect(url_for("training.roster"))
 
 
 @bp.get("/kurs/tall")

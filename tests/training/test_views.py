@@ -195,3 +195,21 @@ def test_the_pages_speak_english_when_asked(as_user, world) -> None:
 
     assert '<html lang="en"' in overview and "My coming courses" in overview
     assert ">Enrol<" in page and "Your enrolment" in page
+
+
+def test_a_manager_removes_a_go_to_colleague_and_an_employee_cannot(as_user, world) -> None:
+    from app.audit.models import AuditEntry
+
+    entry = services.add_to_roster(system="Elements", email=world.employee2.email, actor=world.manager)
+
+    refused = as_user(world.employee).submit("/nabohjelp/superbrukere", f"/nabohjelp/superbrukere/{entry.id}/fjern",
+                                             {}, follow_redirects=True)
+    assert "Bare ledere, kursholdere og administratorer" in refused.text
+    assert [e.id for e in queries.roster()] == [entry.id]
+
+    done = as_user(world.manager).submit("/nabohjelp/superbrukere", f"/nabohjelp/superbrukere/{entry.id}/fjern",
+                                         {}, follow_redirects=True)
+    assert "Fjernet fra superbrukerlisten." in done.text
+    assert queries.roster() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "roster.removed")) == 1
