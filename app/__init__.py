@@ -79,6 +79,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     login_manager.login_message = _l("Log in to see this page.")  # type: ignore[assignment]
 
+    from app.privacy.logging import install as keep_personal_data_out_of_logs
+
+    keep_personal_data_out_of_logs()
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_cli(app)
@@ -132,18 +135,21 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: APIFlask) -> None:
     from app.accounts.api import bp as accounts_api
+    from app.accounts.signin_views import bp as signin_views
     from app.accounts.views import bp as accounts_views
     from app.admin.views import bp as admin_views
     from app.audit.api import bp as audit_api
     from app.audit.views import bp as audit_views
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
+    from app.privacy.views import bp as privacy_views
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
     from app.training.api import bp as training_api
     from app.training.views import bp as training_views
 
-    for bp in (accounts_views, tickets_views, admin_views, audit_views, mail_views, outbox_views, training_views):
+    for bp in (accounts_views, signin_views, tickets_views, admin_views, audit_views, mail_views,
+               outbox_views, privacy_views, training_views):
         app.register_blueprint(bp)
     for api_bp in (accounts_api, tickets_api, audit_api, training_api):
         app.register_blueprint(api_bp)
@@ -167,12 +173,13 @@ def _register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
+    from app.privacy.cli import privacy_cli
     from app.tickets.cli import queues_cli, tickets_cli
     from app.training.cli import training_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli, training_cli,
+        queues_cli, tickets_cli, privacy_cli, training_cli,
     ):
         app.cli.add_command(group)
 

@@ -49,6 +49,25 @@ def _dev_secret_key() -> str:
         return key
 
 
+def _oidc_providers() -> dict[str, dict[str, Any]]:
+    """Single sign-on per municipality: SAMDESK_OIDC_<CODE>_ISSUER and _CLIENT_ID, the secret
+    ONLY from SAMDESK_OIDC_<CODE>_CLIENT_SECRET, and _AUTO_CREATE (default on): whether the first
+    sign-in of an unknown person from the municipality's own email domain creates an employee."""
+    providers: dict[str, dict[str, Any]] = {}
+    for name, issuer in os.environ.items():
+        if not (name.startswith("SAMDESK_OIDC_") and name.endswith("_ISSUER")) or not issuer:
+            continue
+        code = name.removeprefix("SAMDESK_OIDC_").removesuffix("_ISSUER").upper()
+        providers[code] = {
+            "issuer": issuer.rstrip("/"),
+            "client_id": os.environ.get(f"SAMDESK_OIDC_{code}_CLIENT_ID", ""),
+            "client_secret": os.environ.get(f"SAMDESK_OIDC_{code}_CLIENT_SECRET", ""),
+            "auto_create": _bool(f"SAMDESK_OIDC_{code}_AUTO_CREATE", True),
+            "label": os.environ.get(f"SAMDESK_OIDC_{code}_LABEL", ""),
+        }
+    return providers
+
+
 def load() -> dict[str, Any]:
     env = os.environ.get("SAMDESK_ENV", "development")
     production = env == "production"
@@ -113,6 +132,15 @@ def load() -> dict[str, Any]:
         # Login rate limit; memory storage is per worker, use redis:// or memcached:// with several.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SAMDESK_LOGIN_RATE_LIMIT": os.environ.get("SAMDESK_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Sign-in and personal data (docs/signin.md, docs/privacy.md).
+        "SAMDESK_REQUIRE_MFA_FOR_STAFF": _bool("SAMDESK_REQUIRE_MFA_FOR_STAFF", production),
+        "SAMDESK_PASSWORD_RESET_MINUTES": _int("SAMDESK_PASSWORD_RESET_MINUTES", 60),
+        "SAMDESK_OIDC": _oidc_providers(),
+        "SAMDESK_RETENTION_DAYS": _int("SAMDESK_RETENTION_DAYS", 730),
+        "SAMDESK_RETENTION_DAYS_BY_CATEGORY": {
+            name.removeprefix("SAMDESK_RETENTION_DAYS_").lower(): _int(name, 730)
+            for name in os.environ if name.startswith("SAMDESK_RETENTION_DAYS_")
+        },
         # Twilio: SMS and voice (telephony).
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),

@@ -9,10 +9,11 @@ from typing import Any
 
 import nh3
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
+from app.db import utcnow
 from app.errors import DomainError
 
 URL_RE = re.compile(r"(https?://[^\s<>\"']+)")
@@ -24,7 +25,49 @@ def format_dt(value: datetime | None, fmt: str = "short") -> str:
         return ""
     if fmt == "iso":
         return value.isoformat()
+    if fmt == "full":
+        return format_datetime(value, FULL_PATTERNS.get(_language(), FULL_PATTERNS["nb"]))
     return format_datetime(value, "dd.MM.yyyy HH:mm" if fmt == "short" else fmt)
+
+
+# Short dates for tables people scan all day: "14:35" today, "25. nov. 14:35" this year, and
+# "25. nov. 2024" before. English: "14:35", "25 Nov 14:35", "25 Nov 2024".
+SHORT_PATTERNS = {
+    "nb": ("HH:mm", "d. MMM HH:mm", "d. MMM yyyy"),
+    "en": ("HH:mm", "d MMM HH:mm", "d MMM yyyy"),
+}
+FULL_PATTERNS = {"nb": "EEEE d. MMMM yyyy 'kl.' HH:mm", "en": "EEEE d MMMM yyyy, HH:mm"}
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "nb"
+
+
+def short_dt(value: datetime | None, now: datetime | None = None) -> str:
+    """A date and time as short as it can be without being ambiguous, in Europe/Oslo: the time
+    only today, day and month this year, day, month and year before."""
+    if value is None:
+        return ""
+    today, this_year, older = SHORT_PATTERNS.get(_language(), SHORT_PATTERNS["nb"])
+    local, local_now = to_user_timezone(value), to_user_timezone(now or utcnow())
+    if local.date() == local_now.date():
+        pattern = today
+    elif local.year == local_now.year:
+        pattern = this_year
+    else:
+        pattern = older
+    return format_datetime(value, pattern)
+
+
+def time_tag(value: datetime | None) -> Markup:
+    """``<time>`` with the short date shown, the ISO instant for machines and the full date and
+    time as its title."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(), format_dt(value, "full"), short_dt(value)
+    )
 
 
 def body_html(text: str | None) -> Markup:
@@ -92,6 +135,8 @@ def lang_url(code: str) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["shortdt"] = short_dt
+    app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.filters["body_html"] = body_html
     app.jinja_env.filters["sanitize_html"] = sanitize_html
     app.jinja_env.filters["filesize"] = filesize

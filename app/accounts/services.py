@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.accounts import queries
+from app.accounts import passwords, queries, sessions
 from app.accounts.models import (
     ApiToken,
     Municipality,
@@ -27,7 +27,7 @@ from app.accounts.models import (
     UserRole,
 )
 from app.audit.services import record
-from app.db import atomic, is_storable, utcnow
+from app.db import atomic, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 
@@ -190,10 +190,10 @@ def create_user(
     _set_municipality(user, municipality_code)
     if phone:
         user.phone = clean_phone(phone)
-    if password is not None:
-        user.password_hash = _hash_password(password)
     db.session.add(user)
     _set_roles(user, roles)
+    if password is not None:
+        user.password_hash = _hash_password(password, user)
     db.session.flush()
     _audit_user(user, "user.created", actor=actor,
                 after={**_user_values(user), "is_active": True, "roles": _roles_of(user)})
@@ -268,7 +268,7 @@ def update_user(
             raise Invalid("is_active", _l("You cannot deactivate yourself."))
         user.is_active = is_active
     if password is not None:
-        user.password_hash = _hash_password(password)
+        user.password_hash = _hash_password(password, user)
     old, new = _changed(before, _user_values(user))
     active = new.pop("is_active", None)
     old.pop("is_active", None)
@@ -285,16 +285,15 @@ def update_user(
                     before={"is_active": not active}, after={"is_active": active})
     if password is not None:
         _audit_user(user, "user.password_set", actor=actor)
+    if is_active is False:  # signed out at once, tokens revoked (app/accounts/sessions.py)
+        sessions.end_everything(user, actor=actor, reason="deactivated")
     return user
 
 
-def _hash_password(password: str) -> str:
-    if len(password) < 10:
-        raise Invalid("password", _l("The password must have at least 10 characters."))
-    if len(password) > 1024:
-        raise Invalid("password", _l("The password is too long."))
-    if not is_storable(password):
-        raise Invalid("password", _l("The password contains characters that cannot be used."))
+def _hash_password(password: str, user: User) -> str:
+    """The argon2 hash of a password that passes the rules for ``user`` (app/accounts/passwords.py)."""
+    passwords.check(password, privileged=passwords.is_privileged(user.roles), name=user.name,
+                    email=user.email)
     return _hasher().hash(password)
 
 
@@ -306,7 +305,7 @@ def set_password(email: str, password: str, *, actor: User) -> User:
         raise NotFound()
     if actor.id != user.id:
         _require_admin(actor)
-    user.password_hash = _hash_password(password)
+    user.password_hash = _hash_password(password, user)
     _audit_user(user, "user.password_set", actor=actor)
     return user
 

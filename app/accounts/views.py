@@ -7,13 +7,13 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from app.accounts import queries, services
+from app.accounts import services, signin_views
 from app.extensions import limiter, login_manager
 from app.web import safe_next
 
@@ -31,8 +31,7 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> object:
-    user = queries.user_by_id(int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.can_log_in else None
+    return signin_views.load_user(user_id)  # a server-side session (app/accounts/sessions.py)
 
 
 def _safe_next(target: str | None) -> str:
@@ -53,9 +52,8 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+        if user is not None:  # a second factor may follow (app/accounts/signin_views.py)
+            return signin_views.password_ok(user, _safe_next(request.args.get("next")))
         error = _("Wrong email address or password.")
     status = 401 if error else (400 if form.errors else 200)
     return render_template("accounts/login.html", form=form, error=error), status
@@ -64,6 +62,7 @@ def login() -> Any:
 @bp.post("/logg-ut")
 @login_required
 def logout() -> Response:
+    signin_views.end_current_session()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))

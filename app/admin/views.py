@@ -291,13 +291,8 @@ def access_log() -> Any:
     ref = (request.args.get("sak") or "").strip()
     email = (request.args.get("bruker") or "").strip()
     before = request.args.get("for", type=int)
-    if not policy.can_read_access_log(_user()):
-        raise Forbidden()
     if email:
-        person = account_queries.user_by_email(email)
-        if person is None:
-            raise NotFound(_("There is no user with the address %(email)s.", email=email))
-        entries = ticket_queries.access_log_for_user(person.id, before_id=before, limit=100)
+        person, entries = ticket_queries.user_access_log(email, actor=_user(), before_id=before)
         next_url = (
             url_for("admin.access_log", bruker=person.email, **_before(entries[-1].id))
             if len(entries) == 100 else None
@@ -305,9 +300,9 @@ def access_log() -> Any:
         return render_template("admin/access_log.html", ticket=None, person=person, entries=entries,
                                ref="", email=person.email, next_url=next_url)
     if not ref:
+        policy.check_access_log_reader(_user())
         return render_template("admin/access_log.html", ticket=None, person=None, entries=[], ref="", email="")
-    ticket = ticket_queries.get_visible(ref, _user())
-    entries = ticket_queries.access_log_for_ticket(ticket.id, before_id=before, limit=100)
+    ticket, entries = ticket_queries.ticket_access_log(ref, actor=_user(), before_id=before)
     next_url = (
         url_for("admin.access_log", sak=ticket.ref, **_before(entries[-1].id)) if len(entries) == 100 else None
     )

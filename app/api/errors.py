@@ -29,21 +29,6 @@ HTTP_MESSAGES = {
     503: ("unavailable", _l("The service is unavailable. Try again shortly.")),
 }
 
-# marshmallow's messages, so that validation errors speak the user's language too.
-VALIDATION_MESSAGES = {
-    "Missing data for required field.": _l("This field is required."),
-    "Field may not be null.": _l("This field cannot be empty."),
-    "Not a valid string.": _l("Give text here."),
-    "Not a valid integer.": _l("Give a whole number here."),
-    "Not a valid boolean.": _l("Give true or false here."),
-    "Not a valid email address.": _l("Enter a valid email address."),
-    "Unknown field.": _l("This field is not known."),
-    "Invalid input type.": _l("The request body must be a JSON object."),
-    "Invalid value.": _l("The value is not valid."),
-    "String does not match expected pattern.": _l("The value is not valid."),
-}
-
-
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -53,17 +38,14 @@ def api_error(status: int, code: str, message: Any, field: str | None = None, **
     return body, status
 
 
-def _translate_validation(message: Any) -> str:
-    text = str(message)
-    if text in VALIDATION_MESSAGES:
-        return str(VALIDATION_MESSAGES[text])
-    if text.startswith("Must be one of"):
-        return _("Choose one of: %(choices)s.", choices=text.removeprefix("Must be one of:").strip().rstrip("."))
-    if text.startswith(("Longer than maximum length", "Shorter than minimum length", "Length must be")):
-        return _("The length is not allowed: %(detail)s", detail=text)
-    if text.startswith(("Must be greater", "Must be less")):
-        return _("The number is out of range: %(detail)s", detail=text)
-    return _("The value is not valid: %(detail)s", detail=text)
+def _plain(detail: Any) -> Any:
+    """The validation detail with every message as text: the schemas declare their messages
+    lazily (app/api/schemas.py), formatted now in the request's language."""
+    if isinstance(detail, dict):
+        return {str(key): _plain(value) for key, value in detail.items()}
+    if isinstance(detail, list | tuple):
+        return [_plain(value) for value in detail]
+    return detail if isinstance(detail, int | float | bool) or detail is None else str(detail)
 
 
 def _first_field_error(detail: Any) -> tuple[str | None, str | None]:
@@ -92,16 +74,15 @@ def error_processor(error: HTTPError) -> tuple[dict[str, Any], int, dict[str, st
     code, default = HTTP_MESSAGES.get(status, ("error", _l("Something went wrong.")))
     field = None
     message: Any = default
-    if status in (400, 422) and error.detail:
+    detail = _plain(error.detail) if error.detail else None
+    if status in (400, 422) and detail:
         code = "invalid"
-        field, raw = _first_field_error(error.detail)
+        field, raw = _first_field_error(detail)
         if raw:
-            message = _translate_validation(raw)
-            if field:
-                message = _("%(field)s: %(message)s", field=field, message=message)
+            message = _("%(field)s: %(message)s", field=field, message=raw) if field else raw
     body, status = api_error(status, code, message, field)
-    if error.detail and status in (400, 422):
-        body["error"]["detail"] = error.detail
+    if detail and status in (400, 422):
+        body["error"]["detail"] = detail
     return body, status, dict(error.headers or {})  # type: ignore[arg-type]
 
 

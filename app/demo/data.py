@@ -230,5 +230,6 @@ def load() -> dict[str, int]:
             elif verb == "close":
                 tickets.set_status(ticket.ref, "closed", actor=actor)
     audit.load()
+    __import__("app.demo.privacy", fromlist=["load"]).load()  # sign-in and personal data
     created.update(training_demo.load())
     return created

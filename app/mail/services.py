@@ -270,6 +270,7 @@ def _record_bounce(parsed: ParsedMail) -> int | None:
         sent.ticket_id,
         recipient=recipient or parsed.bounced_recipient or sent.recipient,
         note=parsed.bounce_reason or parsed.subject or "bounce",
+        actor=accounts.system_user(),
     )
     return sent.ticket_id
 

@@ -113,6 +113,16 @@ class StatusForm(FlaskForm):
     note = StringField(_l("Comment (optional)"), validators=[Optional()])
 
 
+class CategoryForm(FlaskForm):
+    category = SelectField(_l("Category"), choices=lambda: [("", _l("No category"))] + _category_choices()[1:],
+                           validators=[Optional()])
+
+
+class MoveForm(FlaskForm):
+    queue = SelectField(_l("Move to queue"), choices=[], validators=[DataRequired(_l("Choose a queue."))])
+    note = StringField(_l("Comment (optional)"), validators=[Optional()])
+
+
 class PriorityForm(FlaskForm):
     priority = SelectField(_l("Priority"), choices=lambda: _priority_choices(tuple(Priority)))
 

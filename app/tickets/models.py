@@ -37,6 +37,20 @@ STATUS_LABELS = {
 }
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 
+# Every status change a ticket may make, as data: ``services.transition`` refuses any other.
+# A case never goes back to new, and closed is final (a requester opens a new case instead).
+TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset({
+    (Status.NEW, Status.OPEN), (Status.NEW, Status.WAITING), (Status.NEW, Status.RESOLVED),
+    (Status.NEW, Status.CLOSED),
+    (Status.OPEN, Status.WAITING), (Status.OPEN, Status.RESOLVED), (Status.OPEN, Status.CLOSED),
+    (Status.WAITING, Status.OPEN), (Status.WAITING, Status.RESOLVED), (Status.WAITING, Status.CLOSED),
+    (Status.RESOLVED, Status.OPEN), (Status.RESOLVED, Status.WAITING), (Status.RESOLVED, Status.CLOSED),
+})
+
+
+def transition_allowed(before: Status, after: Status) -> bool:
+    return (before, after) in TRANSITIONS
+
 
 class Priority(enum.StrEnum):
     LOW = "low"
@@ -314,7 +328,8 @@ class TicketEvent(Base):
     id: Mapped[intpk]
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    # Up to 40 characters: other domains add kinds such as "first_response_breached".
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 40))
     before: Mapped[str | None] = mapped_column(sa.String(200))
     after: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)

@@ -6,9 +6,15 @@ lookups agree. A ticket a user may not see is reported exactly like a missing on
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role, User
+from app.db import utcnow
+from app.errors import Forbidden
 from app.tickets.models import QueueKind, Ticket
 
 
@@ -87,3 +93,22 @@ def is_requester(user: User, ticket: Ticket) -> bool:
 
 def can_read_access_log(user: User) -> bool:
     return user.is_admin
+
+
+def check_access_log_reader(user: User) -> None:
+    """The one access-log permission, for every page and route that reads the log."""
+    if not can_read_access_log(user):
+        raise Forbidden(_l("Only administrators can read the access log."))
+
+
+def can_choose_channel(user: User) -> bool:
+    """Agents (and intake acting as the system user) say how a case came in; employees filing
+    their own case get the channel of the page or API they used."""
+    return user.is_agent or user.is_system
+
+
+def reopen_expired(ticket: Ticket, *, now: datetime | None = None) -> bool:
+    """A resolved case whose reopen window (SAMDESK_REOPEN_DAYS after it was resolved) has
+    passed: its requester can no longer reopen it by replying."""
+    until = ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"])
+    return until is not None and (now or utcnow()) > until

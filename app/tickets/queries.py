@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.accounts import queries as accounts
 from app.accounts.models import Role, User
 from app.db import is_postgres, is_storable
 from app.errors import Invalid, NotFound
@@ -412,6 +413,46 @@ def access_log_for_user(user_id: int, *, before_id: int | None = None, limit: in
     if before_id:
         stmt = stmt.where(AccessLogEntry.id < before_id)
     return db.session.scalars(stmt.order_by(AccessLogEntry.id.desc()).limit(limit)).all()
+
+
+def ticket_access_log(
+    ref: str, *, actor: User, before_id: int | None = None, limit: int = 100
+) -> tuple[Ticket, Sequence[AccessLogEntry]]:
+    """Who opened the case ``ref``, newest first: 404 when hidden, 403 unless ``actor`` may
+    read the access log."""
+    ticket = get_visible(ref, actor)
+    policy.check_access_log_reader(actor)
+    return ticket, access_log_for_ticket(ticket.id, before_id=before_id, limit=limit)
+
+
+def user_access_log(
+    email: str, *, actor: User, before_id: int | None = None, limit: int = 100
+) -> tuple[User, Sequence[AccessLogEntry]]:
+    """Which cases the person ``email`` opened, newest first (access-log readers only)."""
+    policy.check_access_log_reader(actor)
+    person = accounts.user_by_email(email)
+    if person is None:
+        raise NotFound(_l("There is no user with the address %(email)s.", email=email))
+    return person, access_log_for_user(person.id, before_id=before_id, limit=limit)
+
+
+def requester_by_email(email: str) -> User:
+    """The person a case is filed for, by address: Invalid (400, field ``requester``) when
+    there is none."""
+    requester = accounts.user_by_email(email)
+    if requester is None:
+        raise Invalid("requester", _l("There is no user with the address %(email)s.", email=email))
+    return requester
+
+
+def move_targets(ticket: Ticket) -> list[Queue]:
+    """Queues a case may be moved to: its own municipality's first line and the pooled queues,
+    active, other than the one it is in (``services.move`` checks the same)."""
+    return [
+        q for q in all_queues()
+        if q.is_active and q.id != ticket.queue_id
+        and (q.kind is QueueKind.SECOND_LINE or q.municipality_id == ticket.municipality_id)
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from app.tickets.models import (
     Ticket,
     TicketCounter,
     TicketEvent,
+    transition_allowed,
 )
 
 EMPLOYEE_PRIORITIES = (Priority.LOW, Priority.NORMAL, Priority.HIGH)
@@ -52,11 +53,11 @@ class NewFile:
 
 
 def _record(
-    ticket: Ticket, actor: User | None, kind: EventKind, *, before: str | None = None,
+    ticket: Ticket, actor: User, kind: EventKind, *, before: str | None = None,
     after: str | None = None, note: str | None = None, internal: bool = False,
 ) -> TicketEvent:
     event = TicketEvent(
-        ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
+        ticket_id=ticket.id, actor_id=actor.id, kind=kind,
         before=before[:200] if before else before, after=after[:200] if after else after, note=note,
         internal=internal or kind is EventKind.NOTED,
     )
@@ -131,7 +132,7 @@ def next_number(prefix: str) -> int:
 
 
 def _store_files(
-    ticket: Ticket, message: Message | None, files: Iterable[NewFile], actor: User | None,
+    ticket: Ticket, message: Message | None, files: Iterable[NewFile], actor: User,
     *, allow_unknown: bool = False, inline: bool = False,
 ) -> list[Attachment]:
     stored = []
@@ -141,7 +142,7 @@ def _store_files(
         attachment = Attachment(
             ticket_id=ticket.id, message_id=message.id if message else None, filename=name,
             content_type=info.content_type, size=info.size, sha256=info.sha256,
-            uploaded_by_id=actor.id if actor else None, inline=inline or file.inline,
+            uploaded_by_id=actor.id, inline=inline or file.inline,
         )
         db.session.add(attachment)
         _record(ticket, actor, EventKind.ATTACHMENT_ADDED, after=name,
@@ -157,13 +158,24 @@ def _store_files(
 @atomic
 def create_ticket(
     *, subject: str, body: str, actor: User, requester: User | None = None,
-    channel: Channel | str | None = None, category: str | None = None,
+    requester_email: str | None = None, channel: Channel | str | None = None,
+    chosen_channel: Channel | str | None = None, category: str | None = None,
     priority: Priority | str | None = None, files: Sequence[NewFile] = (),
     email_message_id: str | None = None, to_triage: bool = False,
     allow_unknown_files: bool = False, notify_requester: bool = True,
 ) -> Ticket:
     """File a case. Employees file for themselves; agents may register one on behalf of an
-    employee (phone, letter, walk-in). It lands in the requester's municipality's first line."""
+    employee (phone, letter, walk-in). It lands in the requester's municipality's first line.
+
+    ``channel`` is the edge's own channel (web, email, api); ``chosen_channel`` is one the
+    caller asked for, which only agents may (``policy.can_choose_channel``). ``requester_email``
+    names the requester by address when the edge has no User."""
+    if requester is None and requester_email is not None:
+        requester = queries.requester_by_email(requester_email)
+    if chosen_channel:
+        if not policy.can_choose_channel(actor):
+            raise Forbidden(_l("Only agents can choose the channel."), field="channel")
+        channel = chosen_channel
     requester = requester or actor
     on_behalf = requester.id != actor.id
     if on_behalf and not (actor.is_agent or actor.is_system):
@@ -263,15 +275,12 @@ def claim(ref: str, *, actor: User) -> Ticket:
         raise Invalid("status", _l("The case is closed."), code="ticket_closed")
     if ticket.assignee_id == actor.id:
         return ticket
-    now = utcnow()
+    # The conditional UPDATE decides the winner and holds the row until commit; the status
+    # change that follows goes through transition() like every other.
     result = db.session.execute(
         sa.update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None))
-        .values(
-            assignee_id=actor.id,
-            status=sa.case((Ticket.status == Status.NEW, Status.OPEN.value), else_=Ticket.status),
-            updated_at=now,
-        )
+        .values(assignee_id=actor.id, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -282,6 +291,8 @@ def claim(ref: str, *, actor: User) -> Ticket:
         )
     db.session.refresh(ticket)
     _record(ticket, actor, EventKind.CLAIMED, after=actor.email)
+    if ticket.status is Status.NEW:
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -301,9 +312,9 @@ def assign(ref: str, *, assignee_email: str | None, actor: User) -> Ticket:
             "assignee", _l("%(email)s cannot work cases in this queue.", email=assignee_email)
         )
     ticket.assignee, ticket.assignee_id = assignee, assignee.id
-    if ticket.status is Status.NEW:
-        ticket.status = Status.OPEN
     _record(ticket, actor, EventKind.ASSIGNED, before=before, after=assignee.email)
+    if ticket.status is Status.NEW:
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -324,7 +335,7 @@ def escalate(ref: str, *, note: str, actor: User, queue_slug: str | None = None)
     ticket.assignee, ticket.assignee_id = None, None
     ticket.was_pooled = True
     if ticket.status in (Status.RESOLVED, Status.WAITING):
-        ticket.status = Status.OPEN
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -347,6 +358,8 @@ def send_back(ref: str, *, note: str, actor: User) -> Ticket:
     _record(ticket, actor, EventKind.SENT_BACK, before=ticket.queue.slug, after=target.slug, note=text)
     ticket.queue, ticket.queue_id = target, target.id
     ticket.assignee, ticket.assignee_id = None, None
+    if ticket.status is Status.RESOLVED:  # work for the first line again, not left to autoclose
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
@@ -356,10 +369,15 @@ def move(ref: str, *, queue_slug: str, actor: User, note: str | None = None) -> 
     not possible: the municipality is the requester's). Admins and the line that holds it."""
     ticket = queries.get_visible(ref, actor, lock=True)
     if not policy.can_work(actor, ticket):
-        raise Forbidden()
-    target = queries.queue_by_slug(queue_slug)
+        raise Forbidden(_l("You cannot move cases in the queue %(queue)s.", queue=ticket.queue.name))
+    if ticket.status is Status.CLOSED:
+        raise Invalid("status", _l("The case is closed."), code="ticket_closed")
+    target = queries.queue_by_slug(queue_slug[:60])
     if target is None or not target.is_active:
-        raise Invalid("queue", _l("There is no queue %(slug)s.", slug=queue_slug))
+        raise Invalid("queue", _l("There is no queue %(slug)s.", slug=queue_slug[:60]))
+    if target.id == ticket.queue_id:
+        raise Invalid("queue", _l("The case is already in this queue."), code="same_queue")
+    note = _clean_text(note) or None
     if target.kind is QueueKind.FIRST_LINE and target.municipality_id != ticket.municipality_id:
         raise Invalid("queue", _l("A case can only go to its own municipality's first line."))
     if target.kind is QueueKind.SECOND_LINE and not (actor.is_admin or actor.has_role(Role.SECOND_LINE)):
@@ -369,24 +387,46 @@ def move(ref: str, *, queue_slug: str, actor: User, note: str | None = None) -> 
     ticket.assignee, ticket.assignee_id = None, None
     if target.kind is QueueKind.SECOND_LINE:
         ticket.was_pooled = True
+    if ticket.status is Status.RESOLVED:  # work for the new queue, not left to autoclose
+        transition(ticket, Status.OPEN, actor=actor)
     return ticket
 
 
-def _apply_status(ticket: Ticket, status: Status, actor: User, *, note: str | None = None) -> None:
+@atomic
+def transition(
+    ticket: Ticket, to: Status, *, actor: User, note: str | None = None, at: datetime | None = None,
+) -> TicketEvent | None:
+    """The only code that changes ``ticket.status``. The use cases decide whether ``actor`` may;
+    this refuses any change not in ``models.TRANSITIONS``, keeps the timestamps right and records
+    one event with the status before and after: REOPENED when the requester reopens a resolved
+    case, STATUS_CHANGED otherwise. Returns None when the status is already ``to``.
+
+    The caller holds the ticket's row (``get_visible(lock=True)`` or a won conditional UPDATE)."""
     before = ticket.status
-    if before is status:
-        return
-    now = utcnow()
-    ticket.status = status
-    if status is Status.RESOLVED:
+    if before is to:
+        return None
+    if not transition_allowed(before, to):
+        if before is Status.CLOSED:
+            raise Invalid(
+                "status", _l("A closed case cannot change. Open a new case instead."), code="ticket_closed"
+            )
+        raise Invalid(
+            "status",
+            _l("A case cannot go from %(before)s to %(after)s.", before=before.label, after=to.label),
+            code="transition_refused",
+        )
+    now = at or utcnow()
+    ticket.status = to
+    if to is Status.RESOLVED:
         ticket.resolved_at = now
-    elif status is Status.CLOSED:
+    elif to is Status.CLOSED:
         ticket.closed_at = now
         ticket.resolved_at = ticket.resolved_at or now
     else:
         ticket.resolved_at = None
-    kind = EventKind.REOPENED if before in (Status.RESOLVED,) and status is Status.OPEN else EventKind.STATUS_CHANGED
-    _record(ticket, actor, kind, before=before.value, after=status.value, note=note)
+    reopened = before is Status.RESOLVED and to is Status.OPEN and policy.is_requester(actor, ticket)
+    kind = EventKind.REOPENED if reopened else EventKind.STATUS_CHANGED
+    return _record(ticket, actor, kind, before=before.value, after=to.value, note=note)
 
 
 @atomic
@@ -398,14 +438,14 @@ def set_status(ref: str, status: Status | str, *, actor: User, note: str | None 
         raise Invalid("status", _l("A closed case cannot change. Open a new case instead."), code="ticket_closed")
     if policy.can_work(actor, ticket):
         if new is Status.NEW:
-            raise Invalid("status", _l("A case cannot be set back to new."))
+            raise Invalid("status", _l("A case cannot be set back to new."), code="transition_refused")
     elif policy.is_requester(actor, ticket):
         if new is not Status.RESOLVED:
             raise Forbidden(_l("You can mark your case as solved; agents set other statuses."))
     else:
         raise Forbidden(_l("You cannot change the status of this case."))
     before = ticket.status.value
-    _apply_status(ticket, new, actor, note=_clean_text(note) or None)
+    transition(ticket, new, actor=actor, note=_clean_text(note) or None)
     if before != new.value and new in (Status.WAITING, Status.RESOLVED, Status.CLOSED) and not policy.is_requester(actor, ticket):
         notify.status_changed(ticket, before)
     return ticket
@@ -429,6 +469,8 @@ def set_category(ref: str, category: str | None, *, actor: User) -> Ticket:
     ticket = queries.get_visible(ref, actor, lock=True)
     if not policy.can_work(actor, ticket):
         raise Forbidden(_l("You cannot change the category of this case."))
+    if ticket.status is Status.CLOSED:
+        raise Invalid("status", _l("The case is closed."), code="ticket_closed")
     if category and category not in CATEGORIES:
         raise Invalid("category", _l("Unknown category."))
     if (category or None) != ticket.category:
@@ -465,8 +507,7 @@ def reply(
 
     requester_reply = not internal and not as_agent
     if requester_reply and ticket.status is Status.RESOLVED:
-        until = ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"])
-        if until is not None and utcnow() > until:
+        if policy.reopen_expired(ticket):
             raise Invalid(
                 "body", _l("The case was resolved too long ago to reopen. Open a new case."),
                 code="reopen_expired",
@@ -484,13 +525,13 @@ def reply(
         return message
     if requester_reply:
         if ticket.status in (Status.RESOLVED, Status.WAITING):
-            _apply_status(ticket, Status.OPEN, actor)
+            transition(ticket, Status.OPEN, actor=actor)
         notify.requester_replied(ticket, message)
     else:
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at or utcnow()
         if ticket.status is Status.NEW:
-            _apply_status(ticket, Status.OPEN, actor)
+            transition(ticket, Status.OPEN, actor=actor)
         notify.public_reply(ticket, message)
     return message
 
@@ -515,12 +556,13 @@ def add_attachment(
 
 
 @atomic
-def record_bounce(ticket_id: int, *, recipient: str, note: str) -> None:
-    """A notification about this ticket bounced: record it on the ticket's history."""
+def record_bounce(ticket_id: int, *, recipient: str, note: str, actor: User) -> None:
+    """A notification about this ticket bounced: record it on the ticket's history. Mail intake
+    calls it as the system user."""
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         return
-    _record(ticket, None, EventKind.BOUNCED, after=recipient[:200], note=note[:2000])
+    _record(ticket, actor, EventKind.BOUNCED, after=recipient[:200], note=note[:2000])
 
 
 @atomic
@@ -545,20 +587,18 @@ def autoclose(*, now: datetime | None = None) -> list[str]:
     actor = system_user()
     closed = []
     for ticket_id, ref in candidates:
+        # The conditional UPDATE decides the winner: only a run that finds the ticket still
+        # resolved touches (and so locks) its row; that run then closes it through transition().
         result = db.session.execute(
             sa.update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status == Status.RESOLVED)
-            .values(status=Status.CLOSED.value, closed_at=now, updated_at=now)
+            .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            db.session.add(
-                TicketEvent(
-                    ticket_id=ticket_id, actor_id=actor.id, kind=EventKind.STATUS_CHANGED,
-                    before=Status.RESOLVED.value, after=Status.CLOSED.value,
-                    note="autoclose",
-                )
-            )
+            ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+            assert ticket is not None
+            transition(ticket, Status.CLOSED, actor=actor, note="autoclose", at=now)
             closed.append(ref)
     return closed
 

@@ -17,7 +17,6 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.accounts import queries as accounts
-from app.db import utcnow
 from app.errors import DomainError, Forbidden, Invalid
 from app.tickets import forms, policy, queries, services, storage
 from app.tickets.models import (
@@ -107,6 +106,10 @@ def _case_forms(detail: queries.TicketDetail) -> dict[str, FlaskForm]:
     status.status.data = ticket.status.value
     priority = forms.PriorityForm(prefix="priority")
     priority.priority.data = ticket.priority.value
+    category = forms.CategoryForm(prefix="category")
+    category.category.data = ticket.category or ""
+    move = forms.MoveForm(prefix="move")
+    move.queue.choices = [(q.slug, q.name) for q in queries.move_targets(ticket)]
     return {
         "reply": forms.ReplyForm(prefix="reply"),
         "note": forms.NoteForm(prefix="note"),
@@ -115,6 +118,8 @@ def _case_forms(detail: queries.TicketDetail) -> dict[str, FlaskForm]:
         "assign": assign,
         "status": status,
         "priority": priority,
+        "category": category,
+        "move": move,
         "claim": forms.ButtonForm(prefix="claim"),
         "solved": forms.ButtonForm(prefix="solved"),
         "attach": forms.AttachmentForm(prefix="attach"),
@@ -125,7 +130,6 @@ def _allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
     """Which actions the page offers; the services check the same rules again."""
     requester = policy.is_requester(user, ticket)
     open_ = ticket.status is not Status.CLOSED
-    reopen_until = ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"])
     work = policy.can_work(user, ticket) and open_
     return {
         "staff": policy.staff_access(user, ticket),
@@ -135,7 +139,7 @@ def _allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
         "escalate": policy.can_escalate(user, ticket) and open_,
         "send_back": policy.can_send_back(user, ticket) and open_ and ticket.municipality_id is not None,
         "reply": open_ and (work or requester) and (
-            ticket.status is not Status.RESOLVED or work or (reopen_until is not None and utcnow() <= reopen_until)
+            ticket.status is not Status.RESOLVED or work or not policy.reopen_expired(ticket)
         ),
         "reopen": requester and not work and ticket.status is Status.RESOLVED,
         "solved": requester and not work and ticket.is_open,
@@ -165,7 +169,11 @@ def _render_case(
     detail = services.open_ticket(ref, actor=user, via="web")
     case_forms = _case_forms(detail)
     if failed is not None:
-        case_forms[failed[0]] = failed[1]
+        name, form = failed
+        for field_name, shown in form._fields.items():  # choices the page computes (queues, agents)
+            if getattr(shown, "choices", None) == []:
+                shown.choices = case_forms[name][field_name].choices  # type: ignore[attr-defined]
+        case_forms[name] = form
     ticket = detail.ticket
     return render_template(
         "tickets/ticket.html", d=detail, t=ticket, f=case_forms, can=_allowed(user, ticket),
@@ -286,6 +294,25 @@ def priority(ref: str) -> Any:
     ), _("The priority is changed."))
 
 
+@bp.post("/saker/<ref>/kategori")
+@login_required
+def category(ref: str) -> Any:
+    form = forms.CategoryForm(prefix="category")
+    return _act(ref, "category", form, lambda: services.set_category(
+        ref, form.category.data or None, actor=_user()
+    ), _("The category is changed."))
+
+
+@bp.post("/saker/<ref>/flytt")
+@login_required
+def move(ref: str) -> Any:
+    form = forms.MoveForm(prefix="move")
+    form.queue.validate_choice = False  # the service decides where a case may go
+    return _act(ref, "move", form, lambda: services.move(
+        ref, queue_slug=form.queue.data or "", note=form.note.data or None, actor=_user()
+    ), _("The case is moved."))
+
+
 @bp.post("/saker/<ref>/vedlegg")
 @login_required
 def attach(ref: str) -> Any:
@@ -379,16 +406,14 @@ def register() -> Any:
     form = forms.RegisterTicketForm()
     if form.validate_on_submit():
         try:
-            requester = accounts.user_by_email(form.requester.data or "")
-            if requester is None:
-                raise Invalid("requester", _("There is no user with the address %(email)s.", email=form.requester.data))
             ticket = services.create_ticket(
                 subject=form.subject.data or "", body=form.body.data or "", actor=_user(),
-                requester=requester, channel=form.channel.data, category=form.category.data or None,
+                requester_email=form.requester.data or "", channel=Channel.WEB,
+                chosen_channel=form.channel.data, category=form.category.data or None,
                 priority=form.priority.data, files=forms.new_files(form.files.data),
             )
         except DomainError as error:
             return _form_error("tickets/register.html", form, error)
-        flash(_("The case %(ref)s is registered for %(name)s.", ref=ticket.ref, name=requester.display_name), "success")
+        flash(_("The case %(ref)s is registered for %(name)s.", ref=ticket.ref, name=ticket.requester.display_name), "success")
         return redirect(url_for("tickets.show", ref=ticket.ref))
     return render_template("tickets/register.html", form=form), 400 if form.errors else 200

@@ -27,6 +27,8 @@ ROUTES = [
     ("POST", "/send-back", {"note": "Ned"}),
     ("POST", "/status", {"status": "open"}),
     ("POST", "/priority", {"priority": "high"}),
+    ("POST", "/category", {"category": "printing"}),
+    ("POST", "/move", {"queue": "andrelinje", "note": "Flytt"}),
     ("GET", "/access-log", None),
 ]
 OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]

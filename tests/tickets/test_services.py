@@ -96,8 +96,9 @@ def test_claim_sets_assignee_opens_and_records(world) -> None:
 
     assert claimed.assignee_id == world.agent.id
     assert claimed.status is Status.OPEN
-    event = _events(ticket)[-1]
+    event, status = _events(ticket)[-2:]
     assert (event.kind, event.actor_id, event.after) == (EventKind.CLAIMED, world.agent.id, world.agent.email)
+    assert (status.kind, status.before, status.after) == (EventKind.STATUS_CHANGED, "new", "open")
 
 
 def test_second_claim_loses_with_conflict_and_changes_nothing(world) -> None:
@@ -244,7 +245,9 @@ def test_assign_to_an_agent_of_the_queue_only(world) -> None:
 
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.assignee_id == world.agent2.id
-    assert _events(ticket)[-1].after == world.agent2.email
+    assigned, status = _events(ticket)[-2:]
+    assert (assigned.kind, assigned.after) == (EventKind.ASSIGNED, world.agent2.email)
+    assert (status.before, status.after) == ("new", "open")
 
 
 def test_hidden_ticket_is_not_found_for_every_service(world) -> None:

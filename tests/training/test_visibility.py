@@ -35,10 +35,11 @@ PAGE_ROUTES = [
 
 
 def test_the_route_lists_cover_every_route_with_a_session_id(app) -> None:
+    # Course sessions only: the sign-in sessions on /min-side/okter are another domain's.
     found = {
         (method, rule.rule.replace("<int:session_id>", "{id}"))
         for rule in app.url_map.iter_rules()
-        if "<int:session_id>" in rule.rule
+        if "<int:session_id>" in rule.rule and rule.endpoint.split(".")[0] in ("training", "training_api")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert found == {(m, p) for m, p, _ in API_ROUTES} | set(PAGE_ROUTES)

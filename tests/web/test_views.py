@@ -294,7 +294,7 @@ def test_agent_claims_and_escalates_with_a_required_note(as_user: Any, world: Wo
     db.session.expire_all()
     after = queries.get_by_ref(ticket.ref)
     assert after is not None and after.queue.slug == "andrelinje" and after.assignee_id is None
-    assert _events(ticket.id)[-2:] == [EventKind.CLAIMED, EventKind.ESCALATED]
+    assert _events(ticket.id)[-3:] == [EventKind.CLAIMED, EventKind.STATUS_CHANGED, EventKind.ESCALATED]
 
 
 def test_second_line_replies_and_notes_look_different(as_user: Any, world: World) -> None:
@@ -488,7 +488,9 @@ def test_agent_changes_status_priority_and_assignee_from_the_case_page(as_user: 
     after = queries.get_by_ref(ticket.ref)
     assert after is not None and after.assignee_id == world.agent2.id
     assert after.priority.value == "critical" and after.status is Status.WAITING
-    assert _events(ticket.id)[-3:] == [EventKind.ASSIGNED, EventKind.PRIORITY_CHANGED, EventKind.STATUS_CHANGED]
+    assert _events(ticket.id)[-4:] == [
+        EventKind.ASSIGNED, EventKind.STATUS_CHANGED, EventKind.PRIORITY_CHANGED, EventKind.STATUS_CHANGED
+    ]
     page = browser.get(case)
     assert "Venter på bruker" in page.text
 

@@ -1,0 +1,1 @@
+from tests.web.conftest import app_csrf, as_user, browser  # noqa: F401
