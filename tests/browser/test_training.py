@@ -66,3 +66,17 @@ def test_trainers_session_page_lists_participants_and_marks_attendance(open_sess
     for path in ("/kurs", "/nabohjelp", "/kurs/tall", "/nabohjelp/superbrukere"):
         assert _serious(trainer, path) == []
         assert trainer.no_sideways_scroll()
+
+
+def test_trainers_course_pages_have_no_serious_accessibility_violations(open_session: Any, world: World,
+                                                                       viewport: dict[str, int]) -> None:
+    course = make_course(world.trainer)
+    make_session(course, world.trainer)
+    page = services.publish_page(course.id, title="Huskeliste", body_md="# Før kurset\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+                                 actor=world.trainer)
+    trainer = open_session(viewport)
+    trainer.login(world.trainer.email)
+
+    for path in (f"/kurs/{course.id}", f"/kurs/materiell/{page.material_id}", "/kurs/nytt"):
+        assert _serious(trainer, path) == []
+        assert trainer.no_sideways_scroll()
