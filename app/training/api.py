@@ -16,7 +16,7 @@ from app.api.auth import auth, current_api_user
 from app.api.schemas import CursorQuery
 from app.errors import Invalid
 from app.training import policy, queries, services
-from app.training.models import CourseSession, NeighbourHelp
+from app.training.models import CourseSession, EnrolmentStatus, NeighbourHelp
 from app.training.notify import calendar_for
 
 bp = APIBlueprint("training_api", __name__, url_prefix="/api/v1", tag="Training")
@@ -82,7 +82,8 @@ class SessionOut(Schema):
 
 
 class EnrolmentOut(Schema):
-    status = Function(lambda e: e.status.value, metadata={**STR, "enum": ["enrolled", "waiting"]}, required=True)
+    status = Function(lambda e: e.status.value, metadata={**STR, "enum": [s.value for s in EnrolmentStatus]},
+                      required=True)
     position = Function(lambda e: queries.waiting_rank(e), allow_none=True, metadata={"type": "integer"},
                         required=True)
     session_id = Integer(required=True)
