@@ -163,3 +163,16 @@ def test_a_time_that_cannot_be_converted_to_utc_is_refused_not_a_500(api, world)
         starts_at="0001-01-01T00:00:00+05:00", ends_at="0001-01-01T02:00:00+05:00"))
     assert response.status_code == 400
     assert response.json["error"]["field"] == "starts_at"
+
+
+def test_trainer_records_attendance_through_the_api_and_an_employee_gets_403(api, world) -> None:
+    session = make_session(make_course(world.trainer), world.trainer)
+    api.as_(world.employee).post(f"/api/v1/sessions/{session.id}/enrolments")
+    url = f"/api/v1/sessions/{session.id}/attendance"
+
+    refused = api.as_(world.employee2).post(url, json={"participant": world.employee.email})
+    done = api.as_(world.trainer).post(url, json={"participant": world.employee.email, "attended": True})
+
+    assert refused.status_code == 403
+    assert done.status_code == 200 and done.json["status"] == "attended"
+    assert db.session.scalar(sa.select(Enrolment.status).where(Enrolment.user_id == world.employee.id)) == "attended"
