@@ -61,7 +61,8 @@ def index() -> str:
     waiting = [e for e in mine if e.status is EnrolmentStatus.WAITING and e.session.ends_at > now]
     completed = [e for e in mine if e.status is EnrolmentStatus.ATTENDED]
     return render_template(
-        "training/index.html", sessions=queries.upcoming_sessions(user, now), coming=coming,
+        "training/index.html", coming=coming,
+        sessions=[s for s in queries.upcoming_sessions(user, now) if policy.is_open_to(s, user)],
         waiting=waiting, completed=completed, rank=queries.waiting_rank,
         can_create=policy.can_create_course(user), taught=queries.courses_taught_by(user),
     )
