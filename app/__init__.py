@@ -143,15 +143,19 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.mail.views import bp as mail_views
     from app.outbox.views import bp as outbox_views
     from app.privacy.views import bp as privacy_views
+    from app.sla import init_app as init_sla
+    from app.sla.api import bp as sla_api
+    from app.sla.views import bp as sla_views
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
     from app.training.api import bp as training_api
     from app.training.views import bp as training_views
 
     for bp in (accounts_views, signin_views, tickets_views, admin_views, audit_views, mail_views,
-               outbox_views, privacy_views, training_views):
+               outbox_views, privacy_views, sla_views, training_views):
         app.register_blueprint(bp)
-    for api_bp in (accounts_api, tickets_api, audit_api, training_api):
+    init_sla(app)
+    for api_bp in (accounts_api, tickets_api, audit_api, sla_api, training_api):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -174,12 +178,13 @@ def _register_cli(app: Flask) -> None:
     from app.mail.cli import mail_cli
     from app.outbox.cli import outbox_cli
     from app.privacy.cli import privacy_cli
+    from app.sla.cli import calendar_cli, sla_cli
     from app.tickets.cli import queues_cli, tickets_cli
     from app.training.cli import training_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
-        queues_cli, tickets_cli, privacy_cli, training_cli,
+        queues_cli, tickets_cli, privacy_cli, calendar_cli, sla_cli, training_cli,
     ):
         app.cli.add_command(group)
 

@@ -465,32 +465,31 @@ def main() -> None:
     summary(sizes)
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
-    run_mail_bench("bench.training")
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
     note(f"results in {results}")
 
 
-def run_mail_bench(module: str = "bench.mail") -> None:
-    """Helper benchmarks of other parts (bench/mail.py, bench/training.py) print their own JSON
-    lines."""
+def run_mail_bench() -> None:
+    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py, bench/training.py) print
+    their own JSON lines."""
     import importlib
     import importlib.util
 
-    if importlib.util.find_spec(module) is None:
-        return
-    mail = importlib.import_module(module)
-    main_fn = getattr(mail, "main", None)
-    if main_fn is None:
-        return
-    returned = main_fn()
-    if isinstance(returned, list | tuple):
-        for line in returned:
-            if isinstance(line, dict):
-                emit(**line)
-            else:
-                print(line, flush=True)
-
+    for name in ("bench.mail", "bench.sla", "bench.training"):
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        main_fn = getattr(module, "main", None)
+        if main_fn is None:
+            continue
+        returned = main_fn()
+        if isinstance(returned, list | tuple):
+            for line in returned:
+                if isinstance(line, dict):
+                    emit(**line)
+                else:
+                    print(line, flush=True)
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from app.accounts.models import Role, User
 from app.db import atomic
 from app.demo import audit
 from app.demo import training as training_demo
+from app.demo.sla import load_sla
 from app.tickets import queries as ticket_queries
 from app.tickets import services as tickets
 from app.tickets.models import Channel
@@ -193,6 +194,7 @@ def load() -> dict[str, int]:
     add("andrelinje2@ikt-hadeland.example", "Bente Bakvakt", [Role.SECOND_LINE], None)
     add("kursholder@gran.kommune.example", "Kristin Kursholder", [Role.TRAINER, Role.SUPER_USER, Role.EMPLOYEE], "GRA")
 
+    load_sla()  # app/demo/sla.py: policies before the cases, so that the cases have deadlines
     second = accounts_queries.user_by_email("andrelinje@ikt-hadeland.example")
     assert second is not None
     for case in CASES:

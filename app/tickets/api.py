@@ -87,6 +87,16 @@ class TicketOut(Schema):
     first_response_at = DateTime(allow_none=True, required=True)
     resolved_at = DateTime(allow_none=True, required=True)
     closed_at = DateTime(allow_none=True, required=True)
+    # The SLA clock (app/sla): policy, due times, state, first response, paused; null without one.
+    sla = Function(lambda t: _sla_json(t), allow_none=True, required=True, metadata={
+        "type": "object", "nullable": True, "description": "policy, first_response_due, resolution_due, "
+        "state (on_time, warning, breached, paused, met), first_response_at, paused"})
+
+
+def _sla_json(ticket: Any) -> dict[str, Any] | None:
+    from app.sla.api import sla_json
+
+    return sla_json(getattr(ticket, "ticket", ticket))
 
 
 class TicketPage(Schema):
@@ -146,7 +156,7 @@ class TicketQuery(CursorQuery):
         metadata={"description": "An agent's email, `me` or `none`."},
     )
     q = String(load_default=None, validate=Length(max=200))
-    sort = String(load_default="-created", validate=OneOf(list(queries.SORTS)))
+    sort = String(load_default="-created", validate=OneOf(queries.SORT_NAMES))
     limit = Integer(load_default=25, validate=Range(min=1, max=queries.MAX_LIMIT))
 
 

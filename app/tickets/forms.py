@@ -170,6 +170,7 @@ class FilterForm(FlaskForm):
             ("created", _l("Oldest first")),
             ("-updated", _l("Recently changed")),
             ("updated", _l("Least recently changed")),
+            ("due", _l("Due first")),  # the SLA clock's sort (app/sla)
         ],
         default="-created",
     )

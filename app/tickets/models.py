@@ -123,6 +123,13 @@ class EventKind(enum.StrEnum):
     MOVED = "moved"
     BOUNCED = "bounced"
     ANONYMISED = "anonymised"
+    # The SLA clock (app/sla): recorded once each by `sla tick`; deviations (avvik).
+    FIRST_RESPONSE_WARNING = "first_response_warning"
+    FIRST_RESPONSE_BREACHED = "first_response_breached"
+    RESOLUTION_WARNING = "resolution_warning"
+    RESOLUTION_BREACHED = "resolution_breached"
+    DEVIATION_REPORTED = "deviation_reported"
+    DEVIATION_HANDLED = "deviation_handled"
 
     @property
     def label(self) -> str:
@@ -145,6 +152,12 @@ EVENT_LABELS = {
     EventKind.MOVED: _l("Moved to another queue"),
     EventKind.BOUNCED: _l("Notification bounced"),
     EventKind.ANONYMISED: _l("Anonymised"),
+    EventKind.FIRST_RESPONSE_WARNING: _l("First response due soon"),
+    EventKind.FIRST_RESPONSE_BREACHED: _l("First response deadline missed"),
+    EventKind.RESOLUTION_WARNING: _l("Resolution due soon"),
+    EventKind.RESOLUTION_BREACHED: _l("Resolution deadline missed"),
+    EventKind.DEVIATION_REPORTED: _l("Deviation reported"),
+    EventKind.DEVIATION_HANDLED: _l("Deviation answered"),
 }
 
 CATEGORIES = (

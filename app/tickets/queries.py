@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -41,8 +42,28 @@ SORTS = {
     "-updated": (Ticket.updated_at, True),
     "updated": (Ticket.updated_at, False),
 }
+# Sorts whose key another domain keeps in a table joined one-to-one on the ticket id (the SLA
+# clock's "due"), registered at start-up with register_sort.
+SORT_NAMES: list[str] = list(SORTS)
 MAX_LIMIT = 100
 MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id from outside cannot exist
+
+
+@dataclass(frozen=True)
+class JoinedSort:
+    entity: Any  # the mapped class holding the key
+    ticket_id: Any  # its column equal to Ticket.id
+    column: Any  # the key: never null, indexed with ticket_id
+    descending: bool = False
+
+
+JOINED_SORTS: dict[str, JoinedSort] = {}
+
+
+def register_sort(name: str, sort: JoinedSort) -> None:
+    JOINED_SORTS[name] = sort
+    if name not in SORT_NAMES:
+        SORT_NAMES.append(name)
 
 
 def get_visible(ref: str, user: User, *, lock: bool = False) -> Ticket:
@@ -232,10 +253,11 @@ def list_tickets(
     from app.accounts import queries as accounts
     from app.accounts.models import Municipality
 
-    if filters.sort not in SORTS:
-        raise Invalid("sort", _l("Sort by one of: %(sorts)s.", sorts=", ".join(SORTS)))
+    if filters.sort not in SORT_NAMES:
+        raise Invalid("sort", _l("Sort by one of: %(sorts)s.", sorts=", ".join(SORT_NAMES)))
     limit = max(1, min(limit, MAX_LIMIT))
-    column, descending = SORTS[filters.sort]
+    joined = JOINED_SORTS.get(filters.sort)
+    column, descending = (joined.column, joined.descending) if joined else SORTS[filters.sort]
     people = (lazyload(User.role_rows), lazyload(User.municipality))
     places = (lazyload(Municipality.domains), lazyload(Municipality.phones))
     stmt = sa.select(Ticket).where(policy.visible_to(user)).options(
@@ -244,6 +266,8 @@ def list_tickets(
         joinedload(Ticket.municipality).options(*places),
         joinedload(Ticket.queue).joinedload(Queue.municipality).options(*places),
     )
+    if joined is not None:
+        stmt = stmt.join(joined.entity, joined.ticket_id == Ticket.id)
     if filters.queue:
         queue_id = db.session.scalar(sa.select(Queue.id).where(Queue.slug == filters.queue))
         if queue_id is None:
@@ -296,10 +320,14 @@ def list_tickets(
     next_cursor = prev_cursor = None
     if items:
         first, last = items[0], items[-1]
+        keys = {t.id: getattr(t, column.key) for t in (first, last)} if joined is None else {
+            row[0]: row[1] for row in db.session.execute(
+                sa.select(joined.ticket_id, column).where(joined.ticket_id.in_([first.id, last.id])))
+        }
         if more or backward:
-            next_cursor = encode_cursor(getattr(last, column.key), last.id)
+            next_cursor = encode_cursor(keys[last.id], last.id)
         if backward or cursor:
-            prev_cursor = encode_cursor(getattr(first, column.key), first.id, backward=True)
+            prev_cursor = encode_cursor(keys[first.id], first.id, backward=True)
     return Page(items=items, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 

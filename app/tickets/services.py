@@ -69,6 +69,15 @@ def _record(
     return event
 
 
+def record_event(
+    ticket: Ticket, kind: EventKind, *, actor: User, after: str | None = None, note: str | None = None,
+    internal: bool = True,
+) -> TicketEvent:
+    """A history row written by another domain inside its own use case (the SLA clock's
+    warnings and breaches, deviations); staff-only unless ``internal`` is False."""
+    return _record(ticket, actor, kind, after=after, note=note, internal=internal)
+
+
 def _clean_text(value: str | None) -> str:
     """NFC, without control characters other than newline and tab."""
     value = unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n")

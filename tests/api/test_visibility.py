@@ -30,6 +30,7 @@ ROUTES = [
     ("POST", "/category", {"category": "printing"}),
     ("POST", "/move", {"queue": "andrelinje", "note": "Flytt"}),
     ("GET", "/access-log", None),
+    ("POST", "/deviations", {"kind": "complaint", "text": "Ingen svar"}),
 ]
 OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]
 
