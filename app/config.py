@@ -36,6 +36,16 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _sms_backend() -> str:
+    raw = os.environ.get("SAMDESK_SMS_BACKEND", "").strip().lower()
+    if not raw:
+        has_account = os.environ.get("TWILIO_ACCOUNT_SID") and os.environ.get("TWILIO_AUTH_TOKEN")
+        return "twilio" if has_account else "log"
+    if raw not in ("log", "twilio"):
+        raise ConfigError(f"SAMDESK_SMS_BACKEND must be log or twilio, not {raw!r}")
+    return raw
+
+
 def _dev_secret_key() -> str:
     """A development key kept in instance/ so sessions survive a restart of `make run`."""
     path = INSTANCE_DIR / "dev-secret-key"
@@ -145,6 +155,17 @@ def load() -> dict[str, Any]:
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": os.environ.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        # The address Twilio calls (behind a proxy it differs from what Flask sees); webhook
+        # signatures are computed on it. Empty: the URL of the request as Flask sees it.
+        "SAMDESK_PUBLIC_URL": os.environ.get("SAMDESK_PUBLIC_URL", "").rstrip("/"),
+        # "log" (the default without a Twilio account) or "twilio".
+        "SAMDESK_SMS_BACKEND": _sms_backend(),
+        "SAMDESK_SMS_THREAD_DAYS": _int("SAMDESK_SMS_THREAD_DAYS", 7),
+        # Hours an unknown number has to name its municipality before its text goes to triage.
+        "SAMDESK_SMS_PENDING_HOURS": _int("SAMDESK_SMS_PENDING_HOURS", 24),
+        # Download MMS pictures from Twilio and attach them to the case.
+        "SAMDESK_SMS_MEDIA": _bool("SAMDESK_SMS_MEDIA", True),
         "WTF_CSRF_TIME_LIMIT": None,
         # APIFlask / OpenAPI
         "VALIDATION_ERROR_STATUS_CODE": 400,

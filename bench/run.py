@@ -465,18 +465,19 @@ def main() -> None:
     summary(sizes)
     emit(metric="total", seconds=round(time.perf_counter() - started, 1))
     run_mail_bench()
+    run_privacy_bench()
     results = WORK / "results.jsonl"
     results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RESULTS))
     note(f"results in {results}")
 
 
 def run_mail_bench() -> None:
-    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py, bench/training.py) print
-    their own JSON lines."""
+    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py, bench/telephony.py,
+    bench/training.py) print their own JSON lines."""
     import importlib
     import importlib.util
 
-    for name in ("bench.mail", "bench.sla", "bench.training"):
+    for name in ("bench.mail", "bench.sla", "bench.telephony", "bench.training"):
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)
@@ -490,6 +491,14 @@ def run_mail_bench() -> None:
                     emit(**line)
                 else:
                     print(line, flush=True)
+
+def run_privacy_bench() -> None:
+    """bench/privacy.py: closed cases anonymised per second by the retention run (its own
+    databases; it prints its own JSON lines)."""
+    from bench import privacy
+
+    RESULTS.extend(privacy.main())
+
 
 if __name__ == "__main__":
     main()

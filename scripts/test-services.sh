@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings up what the tests need on this machine and writes .test-env for the Makefile:
 # PostgreSQL 15 (started, or installed with apt-get when missing) with our own role and
-# database, Debian's chromium for the browser tests, and dovecot for the IMAP tests.
+# database, Debian's chromium for the browser tests, dovecot for the IMAP tests and memcached
+# for the rate limit shared by gunicorn workers.
 # With CI=true a missing PostgreSQL is an error; elsewhere the PostgreSQL run is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -87,5 +88,17 @@ if command -v dovecot >/dev/null 2>&1; then
   echo "export SAMDESK_DOVECOT=$(command -v dovecot)" >> "$ENV_FILE"
 elif [ "${CI:-}" = "true" ]; then
   echo "dovecot could not be installed" >&2; exit 1
+fi
+
+# --- memcached (the rate limit shared by gunicorn workers) ----------------------------------------
+# The test starts its own memcached on a free port; a system service apt may start is left alone.
+if ! command -v memcached >/dev/null 2>&1; then
+  echo "installing memcached with apt-get"
+  apt_install memcached || true
+fi
+if command -v memcached >/dev/null 2>&1; then
+  echo "export SAMDESK_MEMCACHED=$(command -v memcached)" >> "$ENV_FILE"
+elif [ "${CI:-}" = "true" ]; then
+  echo "memcached could not be installed" >&2; exit 1
 fi
 exit 0

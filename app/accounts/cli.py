@@ -53,14 +53,17 @@ def municipality_list() -> None:
 @click.option("--password", default=None, help="Prompted for when --prompt-password is given.")
 @click.option("--prompt-password", is_flag=True)
 @click.option("--locale", default="nb", type=click.Choice(["nb", "en"]))
+@click.option("--phone", default=None, help="Mobile number (Norwegian without +47 is fine).")
 def users_create(email: str, name: str, roles: tuple[str, ...], municipality_code: str | None,
-                 password: str | None, prompt_password: bool, locale: str) -> None:
+                 password: str | None, prompt_password: bool, locale: str,
+                 phone: str | None) -> None:
     """Create a user."""
     if prompt_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = services.create_user(email, name=name, roles=roles, municipality_code=municipality_code,
-                                    password=password, locale=locale, actor=services.system_user())
+                                    password=password, locale=locale, phone=phone,
+                                    actor=services.system_user())
     except DomainError as error:
         _fail(error)
     click.echo(user.email)
@@ -76,6 +79,18 @@ def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
     except DomainError as error:
         _fail(error)
     click.echo(f"{user.email}\t{','.join(sorted(r.value for r in user.roles))}")
+
+
+@users_cli.command("set-phone")
+@click.argument("email")
+@click.argument("number")
+def users_set_phone(email: str, number: str) -> None:
+    """Set a user's mobile number (E.164 is printed); "" clears it."""
+    try:
+        user = services.set_phone(email, number, actor=services.system_user())
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{user.email}\t{user.phone or '-'}")
 
 
 @users_cli.command("set-password")

@@ -25,6 +25,11 @@ def placeholder_user() -> User:
     return user
 
 
+def is_erased(user: User) -> bool:
+    """Whether ``erase_user`` has already forgotten ``user``."""
+    return user.email == f"slettet-{user.id}@samdesk.invalid"
+
+
 def erase_user(user: User, *, actor: User) -> None:
     """Anonymise ``user``'s own row in the caller's transaction: name, address, phone, password,
     sessions, tokens, second factor and linked identities go."""

@@ -85,6 +85,14 @@ class MunicipalityPhone(Base):
 
 class User(UserMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # One mobile number belongs to at most one active user (migration 0012).
+        sa.Index(
+            "uq_users_phone_active", "phone", unique=True,
+            sqlite_where=sa.text("is_active AND phone IS NOT NULL"),
+            postgresql_where=sa.text("is_active AND phone IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[intpk]
     email: Mapped[str320] = mapped_column(unique=True)

@@ -45,6 +45,18 @@ def user_by_phone(number: str) -> User | None:
     ).first()
 
 
+PHONE_CONTACT_DOMAIN = "telefon.samdesk.invalid"
+
+
+def phone_contact_email(number: str) -> str:
+    """The address of the contact that SMS and phone intake make for an unknown number."""
+    return f"{number.lstrip('+')}@{PHONE_CONTACT_DOMAIN}"
+
+
+def is_phone_contact(user: User) -> bool:
+    return user.email.endswith("@" + PHONE_CONTACT_DOMAIN) and user.password_hash is None
+
+
 def municipality_by_code(code: str) -> Municipality | None:
     if not is_storable(code):
         return None

@@ -62,9 +62,30 @@ def clean_phone(number: str, field: str = "phone") -> str:
         parsed = phonenumbers.parse(number, "NO")
     except phonenumbers.NumberParseException as exc:
         raise Invalid(field, _l("Enter a valid phone number.")) from exc
-    if not phonenumbers.is_possible_number(parsed):
+    if not phonenumbers.is_valid_number(parsed):
         raise Invalid(field, _l("Enter a valid phone number."))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _assign_phone(user: User, number: str | None) -> None:
+    """Give ``user`` the mobile number (E.164, Norway the default region) or none. A number
+    belongs to at most one active user; a contact that intake made for a number (SMS, a call)
+    gives it up to a real user. The caller writes the audit row."""
+    new = clean_phone(number) if number and number.strip() else None
+    if new == user.phone:
+        return
+    if new is not None:
+        holder = queries.user_by_phone(new)
+        if holder is not None and holder.id != user.id:
+            if not queries.is_phone_contact(holder):
+                raise Conflict(
+                    _l("The number %(number)s belongs to %(name)s already.", number=new,
+                       name=holder.display_name),
+                    code="phone_taken",
+                )
+            holder.phone = None
+            db.session.flush()
+    user.phone = new
 
 
 def _require_admin(actor: User) -> None:
@@ -189,7 +210,7 @@ def create_user(
     user = User(email=email, name=clean_name(name) or email, locale=_clean_locale(locale))
     _set_municipality(user, municipality_code)
     if phone:
-        user.phone = clean_phone(phone)
+        _assign_phone(user, phone)
     db.session.add(user)
     _set_roles(user, roles)
     if password is not None:
@@ -260,12 +281,17 @@ def update_user(
             raise Invalid("roles", _l("You cannot take away your own administrator role."))
         _set_roles(user, roles)
     if phone is not None:
-        user.phone = clean_phone(phone) if phone.strip() else None
+        _assign_phone(user, phone)
     if locale is not None:
         user.locale = _clean_locale(locale)
     if is_active is not None:
         if actor.id == user.id and not is_active:
             raise Invalid("is_active", _l("You cannot deactivate yourself."))
+        if is_active and not user.is_active and user.phone:
+            # While they were away their number may have gone to someone else: it is theirs
+            # again only if no other active person has it (a contact gives it up).
+            number, user.phone = user.phone, None
+            _assign_phone(user, number)
         user.is_active = is_active
     if password is not None:
         user.password_hash = _hash_password(password, user)
@@ -287,6 +313,21 @@ def update_user(
         _audit_user(user, "user.password_set", actor=actor)
     if is_active is False:  # signed out at once, tokens revoked (app/accounts/sessions.py)
         sessions.end_everything(user, actor=actor, reason="deactivated")
+    return user
+
+
+@atomic
+def set_phone(email: str, number: str | None, *, actor: User) -> User:
+    """Set (or, with an empty ``number``, clear) a user's mobile number."""
+    _require_admin(actor)
+    user = queries.user_by_email(email)
+    if user is None or user.is_system:
+        raise NotFound(_l("There is no user with the address %(email)s.", email=email))
+    before = user.phone
+    _assign_phone(user, number)
+    if user.phone != before:
+        _audit_user(user, "user.phone_changed", actor=actor, before={"phone": before},
+                    after={"phone": user.phone})
     return user
 
 
@@ -395,6 +436,37 @@ def _audit_contact(user: User) -> None:
     """A contact made by intake (mail, later SMS) is a user created by the system user."""
     _audit_user(user, "user.created", actor=system_user(), note="intake",
                 after={**_user_values(user), "roles": _roles_of(user)})
+
+
+@atomic
+def contact_for_phone(number: str | None, *, municipality_code: str | None) -> User:
+    """The active user with this mobile number, or a contact made for it (SMS and phone intake):
+    an employee of ``municipality_code``, or without a municipality (triage). A hidden number
+    (None) gets one "unknown caller" contact per municipality. A contact cannot log in and gets
+    no mail; a real user given the number later takes it over."""
+    municipality = queries.municipality_by_code(municipality_code) if municipality_code else None
+    if number is not None:
+        number = clean_phone(number)
+        user = queries.user_by_phone(number)
+        if user is not None and not (queries.is_phone_contact(user) and municipality is not None):
+            return user
+        email = queries.phone_contact_email(number)
+    else:
+        email = f"ukjent-{(municipality_code or 'x').lower()}@{queries.PHONE_CONTACT_DOMAIN}"
+    user = queries.user_by_email(email)
+    new = user is None
+    if user is None:
+        user = User(email=email, name=number or "Ukjent innringer")
+        db.session.add(user)
+    user.phone, user.is_active = number, True
+    if municipality is not None:
+        user.municipality, user.municipality_id = municipality, municipality.id
+        if not user.role_rows:
+            user.role_rows.append(UserRole(role=Role.EMPLOYEE))
+    db.session.flush()
+    if new:
+        _audit_contact(user)
+    return user
 
 
 @atomic

@@ -52,6 +52,12 @@ def _refused(response: Response) -> bool:
     return response.status_code != 302
 
 
+def _failed(response: Response) -> bool:
+    """For pages whose success is a page (a valid reset link, the redirect to the provider):
+    only an error answer counts against the limit."""
+    return response.status_code >= 400
+
+
 def _me() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
@@ -192,7 +198,7 @@ def forgot_password() -> Any:
 
 
 @bp.route("/nytt-passord/<token>", methods=["GET", "POST"])
-@limiter.limit(_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(_limit, deduct_when=_failed)
 def new_password(token: str) -> Any:
     try:
         reset.user_for_token(token)
@@ -302,7 +308,7 @@ def _sso_redirect_uri(code: str) -> str:
 
 
 @bp.get("/logg-inn/sso/<code>")
-@limiter.limit(_limit)
+@limiter.limit(_limit, deduct_when=_failed)
 def sso_start(code: str) -> Any:
     from requests import RequestException
 

@@ -46,12 +46,26 @@ def refuse(reason: str) -> Unauthorized:
 @atomic
 def sign_in(code: str, claims: dict[str, Any]) -> User:
     """The user the provider of municipality ``code`` vouches for with ``claims`` (already
-    validated), linking or creating the account on the first sign-in."""
+    validated), linking or creating the account on the first sign-in.
+
+    Two first sign-ins of the same person at once (two tabs, a double click) both find no link
+    and both insert the account or the link; the loser's INSERT fails on the unique constraint
+    once the winner commits. It runs in a savepoint, so the loser rolls back only that and tries
+    once more, finding what the winner made (as accounts.services.system_user does)."""
     settings = provider(code)
-    issuer = settings["issuer"]
     subject = str(claims.get("sub") or "")
     if not subject or len(subject) > 255 or not is_storable(subject):
         raise refuse("no usable sub")
+    try:
+        with db.session.begin_nested():
+            return _find_or_link(code, settings, subject, claims)
+    except sa.exc.IntegrityError:
+        log.info("single sign-on: a simultaneous first sign-in won; looking again")
+        return _find_or_link(code, settings, subject, claims)
+
+
+def _find_or_link(code: str, settings: dict[str, Any], subject: str, claims: dict[str, Any]) -> User:
+    issuer = settings["issuer"]
     identity = db.session.scalar(
         sa.select(ExternalIdentity).where(
             ExternalIdentity.issuer == issuer, ExternalIdentity.subject == subject

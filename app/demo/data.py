@@ -12,6 +12,7 @@ from app.db import atomic
 from app.demo import audit
 from app.demo import training as training_demo
 from app.demo.sla import load_sla
+from app.demo.telephony import load_telephony
 from app.tickets import queries as ticket_queries
 from app.tickets import services as tickets
 from app.tickets.models import Channel
@@ -233,5 +234,6 @@ def load() -> dict[str, int]:
                 tickets.set_status(ticket.ref, "closed", actor=actor)
     audit.load()
     __import__("app.demo.privacy", fromlist=["load"]).load()  # sign-in and personal data
+    created["sms"] = load_telephony()["sms"]
     created.update(training_demo.load())
     return created

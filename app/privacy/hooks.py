@@ -1,25 +1,63 @@
-"""Listeners told when a case is anonymised, so that every search index (and any other copy a
-domain keeps outside its tables) forgets it, without app/privacy importing them.
+"""Listeners told when a case is anonymised or a person forgotten, so that every search index
+(and any other copy a domain keeps outside the tables app/privacy cleans) forgets them too,
+without app/privacy importing those domains. The contract (docs/privacy.md, "Hooks"):
 
-A domain registers once at start-up: ``app.privacy.hooks.on_anonymise(listener)``; the listener
-is called as ``listener(ticket_id, ref)`` inside the anonymising transaction (it must not commit;
-work outside the database belongs in ``app.db.on_commit``)."""
+- ``on_anonymise(listener)``: ``listener(ticket_id: int, ref: str)`` for every case the
+  retention run or an erasure anonymises (not for a dry run, a case under legal hold, or one
+  already anonymised), after the case's own rows are cleaned, in the same transaction.
+- ``on_forget_person(listener)``: ``listener(user)`` for every person whose account loses its
+  personal data (an erasure, or a mail/SMS/phone contact forgotten with their last case), in
+  the same transaction and *before* the account is cleaned, so ``user.email``, ``user.name``
+  and ``user.phone`` are still there to look for.
+
+A domain registers once, at start-up (its ``init_app`` or blueprint registration). A listener
+must not commit: its database changes join the transaction (and roll back with it; an exception
+undoes the case's anonymisation and stops the run, to be retried by the next one). Work outside
+the database (a Whoosh index, files) belongs in ``app.db.on_commit`` so that it happens only if
+the transaction commits. Listeners must be idempotent: a run that failed is repeated.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-Listener = Callable[[int, str], None]
-_listeners: list[Listener] = []
+if TYPE_CHECKING:
+    from app.accounts.models import User
+
+CaseListener = Callable[[int, str], None]
+PersonListener = Callable[["User"], None]
+Listener = CaseListener  # the name the first version used
+_case_listeners: list[CaseListener] = []
+_person_listeners: list[PersonListener] = []
 
 
-def on_anonymise(listener: Listener) -> Listener:
-    """Register ``listener`` (idempotent)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+def on_anonymise(listener: CaseListener) -> CaseListener:
+    """Register ``listener(ticket_id, ref)`` (idempotent; usable as a decorator)."""
+    if listener not in _case_listeners:
+        _case_listeners.append(listener)
     return listener
 
 
+def on_forget_person(listener: PersonListener) -> PersonListener:
+    """Register ``listener(user)`` (idempotent; usable as a decorator)."""
+    if listener not in _person_listeners:
+        _person_listeners.append(listener)
+    return listener
+
+
+def unsubscribe(listener: Callable[..., None]) -> None:
+    """Remove ``listener`` from both lists (tests, and an app shutting a domain off)."""
+    for listeners in (_case_listeners, _person_listeners):
+        if listener in listeners:
+            listeners.remove(listener)  # type: ignore[arg-type]
+
+
 def anonymised(ticket_id: int, ref: str) -> None:
-    for listener in list(_listeners):
+    for listener in list(_case_listeners):
         listener(ticket_id, ref)
+
+
+def forgetting(user: User) -> None:
+    for listener in list(_person_listeners):
+        listener(user)

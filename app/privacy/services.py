@@ -112,6 +112,7 @@ def _has_identity(user: User) -> bool:
 
 def _forget_user(user: User, *, actor: User) -> None:
     words = {user.email, user.name, user.phone or ""}
+    hooks.forgetting(user)  # while the account still holds what the listeners look for
     outbox_retention.delete_for_recipients([user.email, user.phone or ""])
     mail_retention.forget_sender(user.email)
     erasure.erase_user(user, actor=actor)
@@ -236,7 +237,8 @@ def _erase_account(user_id: int, *, actor: User, held: int) -> None:
     if held:
         account_sessions.end_everything(user, actor=actor, reason="erased")
         return
-    _forget_user(user, actor=actor)
+    if not erasure.is_erased(user):  # a contact is forgotten already with their last case
+        _forget_user(user, actor=actor)
 
 
 def system_actor() -> User:

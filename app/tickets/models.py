@@ -130,6 +130,7 @@ class EventKind(enum.StrEnum):
     RESOLUTION_BREACHED = "resolution_breached"
     DEVIATION_REPORTED = "deviation_reported"
     DEVIATION_HANDLED = "deviation_handled"
+    SMS_STATUS = "sms_status"
 
     @property
     def label(self) -> str:
@@ -158,6 +159,7 @@ EVENT_LABELS = {
     EventKind.RESOLUTION_BREACHED: _l("Resolution deadline missed"),
     EventKind.DEVIATION_REPORTED: _l("Deviation reported"),
     EventKind.DEVIATION_HANDLED: _l("Deviation answered"),
+    EventKind.SMS_STATUS: _l("SMS delivery"),
 }
 
 CATEGORIES = (

@@ -11,10 +11,12 @@ Every mail carries the reference in its subject and its own Message-ID, and auto
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
 from app.accounts.models import User
+from app.extensions import db
 from app.outbox import services as outbox
 from app.outbox.models import OutboxChannel
 from app.tickets.models import Channel, Message, Ticket
@@ -31,20 +33,32 @@ def _has_email(user: User) -> bool:
 def channel_for(user: User | None, ticket: Ticket | None = None) -> OutboxChannel | None:
     """How ``user`` is reached about ``ticket``, or None when they cannot be (or are the system).
 
-    A requester whose case came by SMS gets SMS while they have a phone number; otherwise email,
-    and SMS for someone with a phone number and no usable email address. The telephony helper
-    extends this rule here, in one place."""
+    A requester whose case came by SMS, or on which an agent sent an SMS (a public message with
+    channel SMS: telephony's "send SMS"), gets SMS while they have a phone number; otherwise
+    email, and SMS for someone with a phone number and no usable email address."""
     if user is None or not user.is_active or user.is_system:
         return None
     has_phone = bool(user.phone)
     is_requester = ticket is not None and ticket.requester_id == user.id
-    if is_requester and ticket is not None and ticket.channel is Channel.SMS and has_phone:
+    if is_requester and ticket is not None and has_phone and is_sms_case(ticket):
         return OutboxChannel.SMS
     if _has_email(user):
         return OutboxChannel.EMAIL
     if has_phone:
         return OutboxChannel.SMS
     return None
+
+
+def is_sms_case(ticket: Ticket) -> bool:
+    if ticket.channel is Channel.SMS:
+        return True
+    if ticket.id is None:
+        return False
+    return db.session.scalar(
+        sa.select(Message.id).where(
+            Message.ticket_id == ticket.id, Message.channel == Channel.SMS, Message.internal.is_(False)
+        ).limit(1)
+    ) is not None
 
 
 def _deliverable(user: User | None, ticket: Ticket | None = None) -> bool:

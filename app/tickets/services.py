@@ -575,6 +575,17 @@ def record_bounce(ticket_id: int, *, recipient: str, note: str, actor: User) -> 
 
 
 @atomic
+def record_sms_status(ticket_id: int, *, state: str, recipient: str, actor: User,
+                      error: str | None = None) -> None:
+    """Twilio reported what became of an SMS about this ticket: on its history, for staff."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return
+    _record(ticket, actor, EventKind.SMS_STATUS, before=recipient[:200], after=state[:200],
+            note=error[:2000] if error else None, internal=True)
+
+
+@atomic
 def autoclose(*, now: datetime | None = None) -> list[str]:
     """Close resolved tickets whose reopen window has passed. Safe when two run at once: each
     ticket is closed by a conditional UPDATE that only one run can win."""

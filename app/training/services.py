@@ -702,3 +702,23 @@ def remove_from_roster(entry_id: int, *, actor: User) -> None:
           label=entry.system, subject=entry.user, before={"system": entry.system, "unit": entry.unit})
     db.session.delete(entry)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Privacy
+
+
+def forget_person(user: User) -> None:
+    """A person forgotten (privacy's ``on_forget_person`` hook, inside its transaction, before
+    the account is cleaned): the free text of nabohjelp they gave or got goes, and they leave the
+    roster. Minutes, dates and systems stay for the figures; enrolments stay on the (now
+    anonymous) account. Idempotent."""
+    db.session.execute(
+        sa.update(NeighbourHelp)
+        .where(sa.or_(NeighbourHelp.helper_id == user.id, NeighbourHelp.helped_id == user.id))
+        .values(topic="–")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(RosterEntry).where(RosterEntry.user_id == user.id).execution_options(synchronize_session=False)
+    )

@@ -29,6 +29,14 @@ from app.web import put_error
 bp = Blueprint("training", __name__, template_folder="templates")
 
 
+@bp.record_once
+def _register_privacy_hook(_state: Any) -> None:
+    """Forgetting a person (erasure, retention) forgets what training keeps about them."""
+    from app.privacy import hooks as privacy_hooks
+
+    privacy_hooks.on_forget_person(services.forget_person)
+
+
 @bp.app_context_processor
 def _roster_helper() -> dict[str, Any]:
     """`training_roster_for(text, municipality_id)` for the case pages' small roster boxes."""

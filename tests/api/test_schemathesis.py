@@ -38,6 +38,7 @@ OPERATIONS = [
     ("POST", "/api/v1/tickets/{ref}/move"),
     ("POST", "/api/v1/tickets/{ref}/priority"),
     ("POST", "/api/v1/tickets/{ref}/send-back"),
+    ("POST", "/api/v1/tickets/{ref}/sms"),
     ("POST", "/api/v1/tickets/{ref}/status"),
     ("GET", "/api/v1/users/{email}/access-log"),
     # training

@@ -31,6 +31,7 @@ ROUTES = [
     ("POST", "/move", {"queue": "andrelinje", "note": "Flytt"}),
     ("GET", "/access-log", None),
     ("POST", "/deviations", {"kind": "complaint", "text": "Ingen svar"}),
+    ("POST", "/sms", {"text": "Hei"}),
 ]
 OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]
 

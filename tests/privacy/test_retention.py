@@ -152,7 +152,7 @@ def test_anonymising_removes_the_person_from_the_case_and_keeps_the_statistics(a
     other = make_ticket(world.employee2, subject="Annet", body="Samme fil", files=[NewFile("kopi.pdf", PDF)])
     _quarantine_about(ticket.ref)
     forgotten: list[str] = []
-    hooks.on_anonymise(lambda _id, ref: forgotten.append(ref))
+    listener = hooks.on_anonymise(lambda _id, ref: forgotten.append(ref))
     before = _statistics()
     digest = db.session.scalars(sa.select(Attachment.sha256).where(Attachment.ticket_id == ticket.id)).first()
 
@@ -171,6 +171,7 @@ def test_anonymising_removes_the_person_from_the_case_and_keeps_the_statistics(a
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedMail)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.ticket_id == ticket.id)) == 0
+    hooks.unsubscribe(listener)
     assert forgotten == [ticket.ref]
     hits = [h for h in _text_hits([NAME, LOCAL_PHONE]) if not h.startswith(("users.", "audit_entries."))]
     assert hits == []  # the person still has an account (with other cases to come)

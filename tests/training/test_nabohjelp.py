@@ -137,3 +137,20 @@ def test_roster_lists_go_to_colleagues_per_system(world) -> None:
     gran = queries.roster(system="visma flyt skole", municipality_id=world.employee.municipality_id)
     assert [(e.user.email, e.unit) for e in gran] == [(world.employee2.email, "Skole")]
     assert queries.roster(system="Elements", municipality_id=world.employee.municipality_id) == []
+
+
+def test_erasing_a_person_forgets_their_nabohjelp_text_and_roster_places(world) -> None:
+    from app.privacy import services as privacy
+
+    kept = services.record_help(helped_email=world.employee2.email, topic="Skanning", minutes=5, actor=world.agent)
+    gone = services.record_help(helped_email=world.employee.email, topic="Anne sin lønnsslipp", system="Visma",
+                                minutes=20, actor=world.employee2)
+    services.add_to_roster(system="Visma", email=world.employee.email, actor=world.manager)
+
+    privacy.erase_person(world.employee.email, actor=world.admin)
+
+    db.session.expire_all()
+    assert db.session.get(NeighbourHelp, gone.id).topic == "–"
+    assert (db.session.get(NeighbourHelp, gone.id).minutes, db.session.get(NeighbourHelp, gone.id).system) == (20, "Visma")
+    assert db.session.get(NeighbourHelp, kept.id).topic == "Skanning"
+    assert queries.roster() == []
