@@ -153,16 +153,20 @@ def _register_blueprints(app: APIFlask) -> None:
     from app.telephony.api import bp as telephony_api
     from app.tickets.api import bp as tickets_api
     from app.tickets.views import bp as tickets_views
+    from app.training.api import bp as training_api
+    from app.training.views import bp as training_views
 
     for bp in (accounts_views, signin_views, tickets_views, admin_views, audit_views, mail_views,
-               outbox_views, privacy_views, sla_views, knowledge_views):
+               outbox_views, privacy_views, sla_views, knowledge_views, training_views):
         app.register_blueprint(bp)
     init_sla(app)
     app.register_blueprint(telephony_views.bp)
     for name in telephony_views.WEBHOOKS:  # Twilio signs its requests; CSRF does not apply
         csrf.exempt(name.replace("telephony.", "app.telephony.views."))
     init_telephony(app)
-    for api_bp in (accounts_api, tickets_api, audit_api, sla_api, telephony_api, knowledge_api):
+    for api_bp in (
+        accounts_api, tickets_api, audit_api, sla_api, telephony_api, knowledge_api, training_api,
+    ):
         app.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
 
@@ -189,11 +193,12 @@ def _register_cli(app: Flask) -> None:
     from app.sla.cli import calendar_cli, sla_cli
     from app.telephony.cli import telephony_cli
     from app.tickets.cli import queues_cli, tickets_cli
+    from app.training.cli import training_cli
 
     for group in (
         municipality_cli, token_cli, users_cli, demo_cli, mail_cli, outbox_cli,
         queues_cli, tickets_cli, privacy_cli, calendar_cli, sla_cli, telephony_cli, search_cli,
-        knowledge_cli,
+        knowledge_cli, training_cli,
     ):
         app.cli.add_command(group)
 

@@ -473,11 +473,12 @@ def main() -> None:
 
 
 def run_mail_bench() -> None:
-    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py, bench/telephony.py) print their own JSON lines."""
+    """Helper benchmarks of other parts (bench/mail.py, bench/sla.py, bench/telephony.py,
+    bench/training.py) print their own JSON lines."""
     import importlib
     import importlib.util
 
-    for name in ("bench.mail", "bench.sla", "bench.telephony"):
+    for name in ("bench.mail", "bench.sla", "bench.telephony", "bench.training"):
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)

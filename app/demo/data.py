@@ -10,6 +10,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.db import atomic
 from app.demo import audit, knowledge
+from app.demo import training as training_demo
 from app.demo.sla import load_sla
 from app.demo.telephony import load_telephony
 from app.tickets import queries as ticket_queries
@@ -235,4 +236,5 @@ def load() -> dict[str, int]:
     __import__("app.demo.privacy", fromlist=["load"]).load()  # sign-in and personal data
     created["sms"] = load_telephony()["sms"]
     created["articles"] = knowledge.load()
+    created.update(training_demo.load())
     return created

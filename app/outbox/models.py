@@ -54,6 +54,8 @@ class OutboxMessage(Base):
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     # Extra headers as JSON (Auto-Submitted, In-Reply-To, References, ...).
     headers: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # Files sent with the mail: [{"filename", "content_type", "data" (base64)}] (calendar invitations).
+    attachments: Mapped[list[dict[str, str]] | None] = mapped_column(sa.JSON)
     # The Message-ID this mail goes out with, so that replies thread back to its ticket.
     message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)

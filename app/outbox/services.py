@@ -12,6 +12,7 @@ after the last attempt the row is a dead letter that an admin can retry.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -66,9 +67,10 @@ def new_message_id() -> str:
 def enqueue_email(
     *, to: str, subject: str, text: str, html: str | None = None,
     headers: dict[str, str] | None = None, ticket_id: int | None = None,
-    message_id: str | None = None,
+    message_id: str | None = None, attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> OutboxMessage:
-    """Add a mail to the outbox in the caller's transaction."""
+    """Add a mail to the outbox in the caller's transaction; ``attachments`` are
+    (filename, content type, bytes), kept in the row until it is sent."""
     row = OutboxMessage(
         channel=OutboxChannel.EMAIL,
         recipient=to,
@@ -78,6 +80,10 @@ def enqueue_email(
         headers=dict(headers or {}),
         ticket_id=ticket_id,
         message_id=message_id or new_message_id(),
+        attachments=[
+            {"filename": name, "content_type": ctype, "data": base64.b64encode(data).decode("ascii")}
+            for name, ctype, data in attachments
+        ] or None,
     )
     db.session.add(row)
     return row

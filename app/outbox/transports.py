@@ -15,6 +15,7 @@ to the built-in ``log`` transport until telephony registers a real one with
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
@@ -95,6 +96,12 @@ def compose(row: OutboxMessage) -> EmailMessage:
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    for item in row.attachments or ():  # calendar invitations (training, ADR 0087)
+        kind, *parameters = (part.strip() for part in item["content_type"].split(";"))
+        maintype, _, subtype = kind.partition("/")
+        params = dict(p.split("=", 1) for p in parameters if "=" in p)
+        message.add_attachment(base64.b64decode(item["data"]), maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=item["filename"], params=params)
     return message
 
 

@@ -297,7 +297,7 @@ def list_tickets(
     if filters.requester_id is not None:
         stmt = stmt.where(Ticket.requester_id == filters.requester_id)
     if filters.q and filters.q.strip():
-        stmt = stmt.where(_text_match(filters.q.strip(), user))
+        stmt = stmt.where(_text_match(filters.q.strip(), with_internal=user.is_staff))
     backward = False
     if cursor:
         value, last_id, backward = decode_cursor(cursor)
@@ -346,10 +346,11 @@ def _fts_is_common(phrase: str) -> bool:
     return (db.session.scalar(sa.select(sa.func.count()).select_from(first)) or 0) >= COMMON_MATCHES
 
 
-def _text_match(q: str, user: User) -> sa.ColumnElement[bool]:
+def _text_match(q: str, *, with_internal: bool) -> sa.ColumnElement[bool]:
     """Every word of ``q`` somewhere in the subject or in any message of the case, in any case,
     so that "skriv" finds "Fargeskriveren"; a ticket reference finds that ticket. Internal notes
-    count only for staff (a requester never finds a case by a note they cannot read).
+    count only ``with_internal`` (staff: a requester never finds a case by a note they cannot
+    read).
 
     SQLite answers from FTS5 tables with the trigram tokenizer (``tickets_fts``,
     ``messages_fts``, external content kept by triggers, migration 0010); PostgreSQL from GIN
@@ -375,7 +376,7 @@ def _text_match(q: str, user: User) -> sa.ColumnElement[bool]:
                     # fills a page sooner than collecting every match (docs/performance.md).
                     text = sa.func.sd_casefold(Message.body).like(like, escape="\\")
                     probe = sa.exists().where(Message.ticket_id == Ticket.id, text)
-                    if not user.is_staff:
+                    if not with_internal:
                         probe = probe.where(Message.internal.is_(False))
                     clauses.append(sa.or_(in_subject, probe))
                     continue
@@ -385,7 +386,7 @@ def _text_match(q: str, user: User) -> sa.ColumnElement[bool]:
             clauses.append(in_subject)
             continue
         messages = sa.select(Message.ticket_id).where(in_message)
-        if not user.is_staff:
+        if not with_internal:
             messages = messages.where(Message.internal.is_(False))
         if is_postgres():
             # One set of case ids from both trigram indexes: with "subject OR IN (...)" the
@@ -528,3 +529,22 @@ def move_targets(ticket: Ticket) -> list[Queue]:
         if q.is_active and q.id != ticket.queue_id
         and (q.kind is QueueKind.SECOND_LINE or q.municipality_id == ticket.municipality_id)
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Counts for other domains (training's suggested courses)
+
+
+def count_matching_subjects(terms: Sequence[str], since: datetime) -> dict[str, int]:
+    """How many cases created since ``since`` mention each term in their subject or public
+    messages (any case). Aggregates only: no case is shown, so no visibility rule applies."""
+    counts: dict[str, int] = {}
+    for term in terms[:100]:
+        match = _text_match(term, with_internal=False)
+        counts[term] = int(
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at >= since, match)
+            )
+            or 0
+        )
+    return counts

@@ -49,6 +49,16 @@ OPERATIONS = [
     ("POST", "/api/v1/tickets/{ref}/sms"),
     ("POST", "/api/v1/tickets/{ref}/status"),
     ("GET", "/api/v1/users/{email}/access-log"),
+    # training
+    ("POST", "/api/v1/courses"),
+    ("POST", "/api/v1/courses/{course_id}/sessions"),
+    ("GET", "/api/v1/sessions/{session_id}"),
+    ("POST", "/api/v1/sessions/{session_id}/enrolments"),
+    ("DELETE", "/api/v1/sessions/{session_id}/enrolments/me"),
+    ("POST", "/api/v1/sessions/{session_id}/attendance"),
+    ("GET", "/api/v1/sessions/{session_id}/calendar.ics"),
+    ("GET", "/api/v1/nabohjelp"),
+    ("POST", "/api/v1/nabohjelp"),
 ]
 MAX_EXAMPLES = 25
 

@@ -1,0 +1,385 @@
+"""Read-only lookups for training: one loader per object (404 when missing or hidden), lists for
+pages and the API, and the nabohjelp figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.db import is_postgres
+from app.errors import NotFound
+from app.extensions import db
+from app.training import policy
+from app.training.models import (
+    ACTIVE,
+    SEATED,
+    Course,
+    CourseMaterial,
+    CourseSession,
+    CourseTrainer,
+    Enrolment,
+    EnrolmentStatus,
+    MaterialVersion,
+    NeighbourHelp,
+    RosterEntry,
+)
+
+MAX_ID = 2**31 - 1
+
+
+def get_course(course_id: int) -> Course:
+    course = db.session.get(Course, course_id) if 0 < course_id <= MAX_ID else None
+    if course is None:
+        raise NotFound(_l("There is no course %(id)s.", id=course_id))
+    return course
+
+
+def courses() -> Sequence[Course]:
+    return db.session.scalars(sa.select(Course).order_by(Course.title, Course.id)).all()
+
+
+def courses_taught_by(user: User) -> Sequence[Course]:
+    return db.session.scalars(
+        sa.select(Course)
+        .join(CourseTrainer, CourseTrainer.course_id == Course.id)
+        .where(CourseTrainer.user_id == user.id)
+        .order_by(Course.title)
+    ).all()
+
+
+def missing_session(session_id: int) -> NotFound:
+    """The one answer for a session that is missing or hidden from the caller."""
+    return NotFound(_l("There is no course session %(id)s.", id=session_id))
+
+
+def get_session(session_id: int, user: User, *, lock: bool = False) -> CourseSession:
+    """A session the user may see; NotFound when it is missing or closed to them."""
+    missing = missing_session(session_id)
+    if not 0 < session_id <= MAX_ID:
+        raise missing
+    stmt = sa.select(CourseSession).where(CourseSession.id == session_id, policy.visible_to(user))
+    if lock and is_postgres():
+        stmt = stmt.with_for_update(of=CourseSession)
+    found = db.session.scalars(stmt).first()
+    if found is None:
+        raise missing
+    return found
+
+
+def sessions_of(course_id: int, user: User, *, upcoming_after: datetime | None = None) -> Sequence[CourseSession]:
+    stmt = sa.select(CourseSession).where(CourseSession.course_id == course_id, policy.visible_to(user))
+    if upcoming_after is not None:
+        stmt = stmt.where(CourseSession.ends_at > upcoming_after)
+    return db.session.scalars(stmt.order_by(CourseSession.starts_at, CourseSession.id)).all()
+
+
+def upcoming_sessions(user: User, now: datetime, limit: int = 100) -> Sequence[CourseSession]:
+    return db.session.scalars(
+        sa.select(CourseSession)
+        .where(policy.visible_to(user), CourseSession.starts_at > now, CourseSession.cancelled_at.is_(None))
+        .order_by(CourseSession.starts_at, CourseSession.id)
+        .limit(limit)
+    ).all()
+
+
+@dataclass(frozen=True)
+class Counts:
+    enrolled: int
+    waiting: int
+
+
+def counts(session_id: int) -> Counts:
+    rows: dict[str, int] = {
+        str(status): int(count)
+        for status, count in db.session.execute(
+            sa.select(Enrolment.status, sa.func.count())
+            .where(Enrolment.session_id == session_id)
+            .group_by(Enrolment.status)
+        ).all()
+    }
+    seated = sum(rows.get(s.value, 0) for s in SEATED)
+    return Counts(enrolled=seated, waiting=rows.get(EnrolmentStatus.WAITING.value, 0))
+
+
+def enrolment_of(session_id: int, user_id: int) -> Enrolment | None:
+    return db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.session_id == session_id, Enrolment.user_id == user_id)
+    ).first()
+
+
+def get_enrolment(enrolment_id: int) -> Enrolment | None:
+    if not 0 < enrolment_id <= MAX_ID:
+        return None
+    return db.session.get(Enrolment, enrolment_id)
+
+
+def waiting_rank(enrolment: Enrolment) -> int | None:
+    """Where on the waiting list the person is now: 1 is next in line."""
+    if enrolment.status is not EnrolmentStatus.WAITING or enrolment.waiting_position is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Enrolment.session_id == enrolment.session_id,
+            Enrolment.status == EnrolmentStatus.WAITING,
+            Enrolment.waiting_position < enrolment.waiting_position,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def first_waiting(session_id: int) -> Enrolment | None:
+    return db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.WAITING)
+        .order_by(Enrolment.waiting_position)
+        .limit(1)
+    ).first()
+
+
+def participants(session_id: int) -> Sequence[Enrolment]:
+    """Everyone on the list: seated first (by name), then the waiting list in order."""
+    rows = db.session.scalars(
+        sa.select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.session_id == session_id, Enrolment.status.in_(ACTIVE))
+        .order_by(Enrolment.waiting_position.is_not(None), Enrolment.waiting_position, User.name, User.id)
+    ).all()
+    return rows
+
+
+def active_enrolments(session_id: int) -> Sequence[Enrolment]:
+    return participants(session_id)
+
+
+def enrolments_of_user(user_id: int) -> Sequence[Enrolment]:
+    return db.session.scalars(
+        sa.select(Enrolment)
+        .join(CourseSession, CourseSession.id == Enrolment.session_id)
+        .where(Enrolment.user_id == user_id, Enrolment.status.in_(ACTIVE))
+        .order_by(CourseSession.starts_at.desc())
+    ).all()
+
+
+def enrolments_in_municipality(municipality_id: int, limit: int = 500) -> Sequence[Enrolment]:
+    return db.session.scalars(
+        sa.select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .join(CourseSession, CourseSession.id == Enrolment.session_id)
+        .where(User.municipality_id == municipality_id, Enrolment.status.in_(ACTIVE))
+        .order_by(CourseSession.starts_at.desc(), User.name)
+        .limit(limit)
+    ).all()
+
+
+def sessions_to_remind(start: datetime, end: datetime) -> Sequence[CourseSession]:
+    return db.session.scalars(
+        sa.select(CourseSession).where(
+            CourseSession.starts_at >= start,
+            CourseSession.starts_at < end,
+            CourseSession.cancelled_at.is_(None),
+            CourseSession.reminded_at.is_(None),
+        ).order_by(CourseSession.id)
+    ).all()
+
+
+def materials(course_id: int) -> Sequence[CourseMaterial]:
+    return db.session.scalars(
+        sa.select(CourseMaterial)
+        .where(CourseMaterial.course_id == course_id)
+        .options(selectinload(CourseMaterial.versions))
+        .order_by(CourseMaterial.id)
+    ).all()
+
+
+def material(material_id: int) -> CourseMaterial:
+    found = db.session.get(CourseMaterial, material_id) if 0 < material_id <= MAX_ID else None
+    if found is None:
+        raise NotFound(_l("There is no such material."))
+    return found
+
+
+def material_version(material_id: int, version: int | None = None) -> MaterialVersion:
+    item = material(material_id)
+    wanted = version if version is not None else item.current_version
+    found = db.session.scalars(
+        sa.select(MaterialVersion).where(
+            MaterialVersion.material_id == item.id, MaterialVersion.version == wanted
+        )
+    ).first()
+    if found is None:
+        raise NotFound(_l("There is no such material."))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Nabohjelp
+
+
+def get_help(help_id: int, user: User) -> NeighbourHelp:
+    missing = NotFound(_l("There is no such nabohjelp record."))
+    if not 0 < help_id <= MAX_ID:
+        raise missing
+    found = db.session.scalars(
+        sa.select(NeighbourHelp).where(NeighbourHelp.id == help_id, policy.help_visible_to(user))
+    ).first()
+    if found is None:
+        raise missing
+    return found
+
+
+def help_page(user: User, *, before_id: int | None = None, limit: int = 50) -> Sequence[NeighbourHelp]:
+    stmt = sa.select(NeighbourHelp).where(policy.help_visible_to(user))
+    if before_id is not None:
+        stmt = stmt.where(NeighbourHelp.id < before_id)
+    return db.session.scalars(stmt.order_by(NeighbourHelp.id.desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    month: str  # YYYY-MM
+    municipality: str
+    unit: str
+    minutes: int
+    count: int
+
+
+def minutes_per_month(since: date, municipality_id: int | None = None) -> list[MonthFigure]:
+    """Nabohjelp minutes per month, municipality and unit (declined records do not count)."""
+    from app.accounts.models import Municipality
+    from app.training.models import HelpConfirmation
+
+    stmt = (
+        sa.select(
+            NeighbourHelp.helped_on, Municipality.code, NeighbourHelp.unit, NeighbourHelp.minutes
+        )
+        .outerjoin(Municipality, Municipality.id == NeighbourHelp.municipality_id)
+        .where(
+            NeighbourHelp.helped_on >= since,
+            NeighbourHelp.confirmation != HelpConfirmation.DECLINED,
+        )
+    )
+    if municipality_id is not None:
+        stmt = stmt.where(NeighbourHelp.municipality_id == municipality_id)
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for helped_on, code, unit, minutes in db.session.execute(stmt):
+        key = (f"{helped_on:%Y-%m}", code or "", unit or "")
+        entry = totals.setdefault(key, [0, 0])
+        entry[0] += int(minutes)
+        entry[1] += 1
+    return [
+        MonthFigure(month=m, municipality=c, unit=u, minutes=v[0], count=v[1])
+        for (m, c, u), v in sorted(totals.items())
+    ]
+
+
+@dataclass(frozen=True)
+class TopicFigure:
+    topic: str
+    minutes: int
+    helps: int
+
+
+def help_by_topic(since: date) -> list[TopicFigure]:
+    """Minutes and records per system (or topic when no system was given), most first."""
+    from app.training.models import HelpConfirmation
+
+    key = sa.func.coalesce(NeighbourHelp.system, NeighbourHelp.topic)
+    rows = db.session.execute(
+        sa.select(key, sa.func.sum(NeighbourHelp.minutes), sa.func.count())
+        .where(NeighbourHelp.helped_on >= since, NeighbourHelp.confirmation != HelpConfirmation.DECLINED)
+        .group_by(key)
+    ).all()
+    figures = [TopicFigure(topic=str(t), minutes=int(m or 0), helps=int(c)) for t, m, c in rows]
+    return sorted(figures, key=lambda f: (-f.minutes, f.topic.casefold()))
+
+
+def systems_with_coming_course(now: datetime) -> set[str]:
+    """Business systems (case-folded) that a course with a coming, not cancelled session covers."""
+    found: set[str] = set()
+    rows = db.session.execute(
+        sa.select(Course.systems, Course.title)
+        .join(CourseSession, CourseSession.course_id == Course.id)
+        .where(CourseSession.starts_at > now, CourseSession.cancelled_at.is_(None))
+    ).all()
+    for systems, title in rows:
+        found.update(s.casefold() for s in (systems or []))
+        found.add(str(title).casefold())
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Super-user roster
+
+
+def roster(system: str | None = None, municipality_id: int | None = None) -> Sequence[RosterEntry]:
+    stmt = sa.select(RosterEntry)
+    if system:
+        stmt = stmt.where(sa.func.lower(RosterEntry.system) == system.strip().lower())
+    if municipality_id is not None:
+        stmt = stmt.where(
+            sa.or_(RosterEntry.municipality_id.is_(None), RosterEntry.municipality_id == municipality_id)
+        )
+    return db.session.scalars(stmt.order_by(RosterEntry.system, RosterEntry.unit, RosterEntry.id)).all()
+
+
+def roster_systems() -> list[str]:
+    return list(db.session.scalars(sa.select(RosterEntry.system).distinct().order_by(RosterEntry.system)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Suggested courses: where colleagues need help and no course is coming
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    topic: str
+    minutes: int
+    helps: int
+    cases: int
+
+    @property
+    def score(self) -> int:
+        return self.minutes + 15 * self.cases  # a case costs about a quarter of an hour
+
+
+def suggested_courses(
+    now: datetime, *, days: int = 90, min_minutes: int = 60, min_cases: int = 5, limit: int = 10,
+) -> list[Suggestion]:
+    """Systems and topics with much nabohjelp or many cases in the last ``days`` days, and no
+    coming course that covers them, the most needed first."""
+    from datetime import timedelta
+
+    from app.tickets import queries as tickets
+
+    since = now - timedelta(days=days)
+    by_topic = {f.topic: f for f in help_by_topic(since.date())}
+    candidates = list(dict.fromkeys([*by_topic, *roster_systems()]))
+    cases = tickets.count_matching_subjects(candidates, since) if candidates else {}
+    covered = systems_with_coming_course(now)
+    found = []
+    for topic in candidates:
+        if topic.casefold() in covered:
+            continue
+        figure = by_topic.get(topic)
+        suggestion = Suggestion(topic=topic, minutes=figure.minutes if figure else 0,
+                                helps=figure.helps if figure else 0, cases=cases.get(topic, 0))
+        if suggestion.minutes >= min_minutes or suggestion.cases >= min_cases:
+            found.append(suggestion)
+    found.sort(key=lambda s: (-s.score, s.topic.casefold()))
+    return found[:limit]
+
+
+def roster_for_text(text: str, municipality_id: int | None, *, every: bool = False) -> Sequence[RosterEntry]:
+    """Go-to colleagues for the business systems ``text`` names (a case's subject, or a chosen
+    system), or the whole roster of the municipality when ``every``."""
+    entries = roster(municipality_id=municipality_id)
+    if every:
+        return entries
+    folded = (text or "").casefold()
+    return [e for e in entries if e.system.casefold() in folded] if folded else []
