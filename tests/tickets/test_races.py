@@ -4,7 +4,6 @@ released together by a barrier. SQLite serialises writers, so these run on Postg
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.tickets import services
 from app.tickets.models import EventKind, Status, Ticket, TicketEvent
+from tests.concurrency import race
 from tests.factories import make_pool, make_ticket, make_user
 
 pytestmark = [
@@ -27,31 +27,6 @@ pytestmark = [
         reason="race tests need PostgreSQL (TEST_DATABASE_URL)",
     ),
 ]
-
-
-def _race(app, jobs: list[Callable[[], Any]]) -> list[Any]:  # type: ignore[no-untyped-def]
-    """Run each job in its own thread and app context, all released at once; return what each
-    returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = job()
-            except Exception as exc:  # noqa: BLE001 - the result under test
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _as(email: str, action: Callable[[Any], Any]) -> Callable[[], Any]:
@@ -67,7 +42,7 @@ def test_two_agents_claiming_at_once_one_wins_one_gets_conflict(app, world) -> N
     ref = ticket.ref
     db.session.remove()
 
-    results = _race(app, [
+    results = race(app, [
         _as(world.agent.email, lambda u: services.claim(ref, actor=u).assignee_id),
         _as(world.agent2.email, lambda u: services.claim(ref, actor=u).assignee_id),
     ])
@@ -97,7 +72,7 @@ def test_two_claims_through_the_api_at_once_give_200_and_409(app, world) -> None
             f"/api/v1/tickets/{ticket.ref}/claim", headers={"Authorization": f"Bearer {token}"}
         ).status_code
 
-    results = _race(app, [claim(t) for t in tokens])
+    results = race(app, [claim(t) for t in tokens])
 
     assert sorted(results) == [200, 409]
 
@@ -111,7 +86,7 @@ def test_refs_stay_unique_when_many_cases_are_created_at_once(app, world) -> Non
         return _as(email, lambda u: services.create_ticket(subject="Samtidig", body="Hei", actor=u).ref)
 
     # The first cases of a municipality also race to create its counter row.
-    results = _race(app, [create(e) for e in requesters])
+    results = race(app, [create(e) for e in requesters])
 
     assert all(isinstance(r, str) for r in results), results
     assert sorted(results) == [f"GRA-{1001 + i}" for i in range(8)]
@@ -122,7 +97,7 @@ def test_refs_stay_unique_across_municipalities_at_once(app, world) -> None:
     emails = [world.employee.email, world.lun_employee.email, "ansatt@jevnaker.kommune.example"] * 3
     db.session.remove()
 
-    results = _race(app, [
+    results = race(app, [
         _as(e, lambda u: services.create_ticket(subject="Samtidig", body="Hei", actor=u).ref) for e in emails
     ])
 
@@ -136,7 +111,7 @@ def test_two_autoclose_runs_at_once_close_each_ticket_once(app, world) -> None:
     later = utcnow() + timedelta(days=app.config["SAMDESK_REOPEN_DAYS"] + 1)
     db.session.remove()
 
-    results = _race(app, [lambda: services.autoclose(now=later), lambda: services.autoclose(now=later)])
+    results = race(app, [lambda: services.autoclose(now=later), lambda: services.autoclose(now=later)])
 
     assert all(isinstance(r, list) for r in results), results
     closed = results[0] + results[1]
@@ -158,6 +133,6 @@ def test_two_cron_runs_creating_the_system_user_at_once_get_the_same_one(app, wo
         return system_user().id
 
     db.session.remove()
-    results = _race(app, [job, job])
+    results = race(app, [job, job])
 
     assert isinstance(results[0], int) and results == [results[0], results[0]], results

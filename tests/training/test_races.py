@@ -26,6 +26,7 @@ from app.extensions import db
 from app.training import queries, services
 from app.training.models import CourseSession, Enrolment, EnrolmentStatus
 from tests import factories
+from tests.concurrency import race
 from tests.training.helpers import employees, make_course, make_session
 
 pytestmark = [
@@ -36,29 +37,6 @@ pytestmark = [
     ),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _race(app, jobs: list[Callable[[], Any]]) -> list[Any]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = job()
-            except Exception as exc:  # noqa: BLE001 - the result under test
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _enrol_job(session_id: int, email: str) -> Callable[[], Any]:
@@ -100,7 +78,7 @@ def test_many_enrolling_at_once_never_exceed_capacity_or_share_a_waiting_place(a
     session_id = session.id
     db.session.remove()
 
-    results = _race(app, [_enrol_job(session_id, p.email) for p in people])
+    results = race(app, [_enrol_job(session_id, p.email) for p in people], timeout=90)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(results).count(EnrolmentStatus.ENROLLED) == 3
@@ -114,7 +92,7 @@ def test_the_same_person_enrolling_twice_at_once_gets_one_place_and_one_conflict
     email, session_id = world.employee.email, session.id
     db.session.remove()
 
-    results = _race(app, [_enrol_job(session_id, email), _enrol_job(session_id, email)])
+    results = race(app, [_enrol_job(session_id, email), _enrol_job(session_id, email)], timeout=90)
 
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "EnrolmentStatus"], results
     assert [r for r in results if isinstance(r, Conflict)][0].code == "already_enrolled"
@@ -131,8 +109,8 @@ def test_cancelling_while_others_enrol_promotes_in_order_without_overbooking(app
     session_id = session.id
     db.session.remove()
 
-    results = _race(app, [_cancel_job(session_id, p.email) for p in seated]
-                    + [_enrol_job(session_id, p.email) for p in newcomers])
+    results = race(app, [_cancel_job(session_id, p.email) for p in seated]
+                    + [_enrol_job(session_id, p.email) for p in newcomers], timeout=90)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     count, places = _assert_list_is_sound(session_id, 2)
