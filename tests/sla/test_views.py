@@ -159,7 +159,9 @@ def test_the_agent_queue_shows_due_time_and_state(client, policies) -> None:
         _login(client, w.agent)
         page = client.get("/arbeid?queue=gran-forstelinje")
     assert page.status_code == 200
-    assert "Brutt" in page.text and "07.04.2026 10:30" in page.text
+    # Due today: the time alone, the instant in the <time> element (the queue's short dates).
+    assert "Brutt" in page.text
+    assert 'datetime="2026-04-07T08:30:00+00:00"' in page.text and ">10:30</time>" in page.text
 
 
 def test_deviation_page_of_a_hidden_case_answers_404_like_a_missing_one(client, policies) -> None:
