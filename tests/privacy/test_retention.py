@@ -266,3 +266,31 @@ def test_only_admins_export_or_erase(world, who) -> None:
         services.export_person(world.employee2.email, actor=getattr(world, who))
     with pytest.raises(Forbidden):
         services.erase_person(world.employee2.email, actor=getattr(world, who))
+
+
+def test_an_anonymised_case_is_gone_from_the_ticket_search_indexes(app: Flask, runner, world) -> None:
+    """The queue's text search (FTS5 on SQLite, trigram indexes on PostgreSQL) no longer finds
+    the case by the person's name, number or address; before, it does."""
+    from app.db import is_postgres
+    from app.tickets import queries as ticket_queries
+
+    ticket = _busy_case(world, _person())
+    needles = ("Sørbråten", LOCAL_PHONE, "solveig.sorbraten")
+
+    def found(needle: str) -> list[str]:
+        page = ticket_queries.list_tickets(world.admin, ticket_queries.TicketFilter(q=needle, status=[Status.CLOSED]))
+        return [t.ref for t in page.items]
+
+    assert all(found(n) == [ticket.ref] for n in needles)  # the test can fail: it finds it before
+    with _later(800):
+        result = runner.invoke(args=["privacy", "anonymise"])
+    assert result.exit_code == 0 and result.stdout.strip().splitlines()[-1] == "1"
+    db.session.expire_all()
+
+    assert [n for n in needles if found(n)] == []
+    if not is_postgres():  # the FTS5 index itself, not only the rows it points at
+        for table in ("tickets_fts", "messages_fts"):
+            for needle in needles:
+                phrase = '"' + needle + '"'
+                rows = db.session.execute(sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :p"), {"p": phrase}).all()
+                assert rows == [], (table, needle)
