@@ -10,6 +10,10 @@ without app/privacy importing those domains. The contract (docs/privacy.md, "Hoo
   the same transaction and *before* the account is cleaned, so ``user.email``, ``user.name``
   and ``user.phone`` are still there to look for.
 
+- ``on_export(listener)``: ``listener(user) -> dict`` for a person's data out (GDPR art. 15):
+  each domain that holds something about a person outside the cases returns it as plain JSON
+  values under its own keys, and the export writes them into ``data.json``.
+
 A domain registers once, at start-up (its ``init_app`` or blueprint registration). A listener
 must not commit: its database changes join the transaction (and roll back with it; an exception
 undoes the case's anonymisation and stops the run, to be retried by the next one). Work outside
@@ -20,16 +24,18 @@ the transaction commits. Listeners must be idempotent: a run that failed is repe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from app.accounts.models import User
 
 CaseListener = Callable[[int, str], None]
 PersonListener = Callable[["User"], None]
+ExportListener = Callable[["User"], dict[str, Any]]
 Listener = CaseListener  # the name the first version used
 _case_listeners: list[CaseListener] = []
 _person_listeners: list[PersonListener] = []
+_export_listeners: list[ExportListener] = []
 
 
 def on_anonymise(listener: CaseListener) -> CaseListener:
@@ -46,9 +52,24 @@ def on_forget_person(listener: PersonListener) -> PersonListener:
     return listener
 
 
-def unsubscribe(listener: Callable[..., None]) -> None:
-    """Remove ``listener`` from both lists (tests, and an app shutting a domain off)."""
-    for listeners in (_case_listeners, _person_listeners):
+def on_export(listener: ExportListener) -> ExportListener:
+    """Register ``listener(user) -> dict`` (idempotent; usable as a decorator)."""
+    if listener not in _export_listeners:
+        _export_listeners.append(listener)
+    return listener
+
+
+def exported(user: User) -> dict[str, Any]:
+    """What every domain holds about ``user`` outside the cases, merged by key."""
+    out: dict[str, Any] = {}
+    for listener in list(_export_listeners):
+        out.update(listener(user))
+    return out
+
+
+def unsubscribe(listener: Callable[..., Any]) -> None:
+    """Remove ``listener`` from every list (tests, and an app shutting a domain off)."""
+    for listeners in (_case_listeners, _person_listeners, _export_listeners):
         if listener in listeners:
             listeners.remove(listener)  # type: ignore[arg-type]
 

@@ -193,6 +193,7 @@ def export_person(email: str, *, actor: User) -> bytes:
              "created_at": s.created_at.isoformat(), "last_seen_at": s.last_seen_at.isoformat()}
             for s in account_sessions.active_for(user)
         ],
+        **hooks.exported(user),  # training, telephony and the rest add their own sections
         "exported_at": utcnow().isoformat(),
     }
     buffer = io.BytesIO()

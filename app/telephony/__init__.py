@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
 
     from app.outbox.services import register_transport
     from app.privacy import hooks as privacy_hooks
-    from app.telephony import services, views
+    from app.telephony import queries, services, views
     from app.telephony.transport import TRANSPORT
     from app.tickets import hooks
 
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     hooks.subscribe(services.on_ticket_event)
     privacy_hooks.on_anonymise(services.forget_for_ticket)
     privacy_hooks.on_forget_person(services.forget_person)
+    privacy_hooks.on_export(queries.export_for_person)
 
     def telephony_panel(ticket: Any) -> dict[str, Any]:
         return views.panel(ticket, current_user)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.accounts.models import Municipality
+from app.accounts.models import Municipality, User
 from app.db import is_postgres, is_storable, utcnow
 from app.extensions import db
 from app.telephony.models import (
@@ -115,3 +115,23 @@ def call_by_recording(recording_sid: str) -> VoiceCall | None:
     return db.session.scalar(
         sa.select(VoiceCall).where(VoiceCall.recording_sid == recording_sid).order_by(VoiceCall.id)
     )
+
+
+def export_for_person(user: User) -> dict[str, object]:
+    """What telephony holds about ``user`` by their mobile number outside the cases: texts that
+    waited for a municipality and calls through the voice menu (privacy's ``on_export`` hook)."""
+    if not user.phone:
+        return {}
+    pending = db.session.scalars(
+        sa.select(PendingSms).where(PendingSms.number == user.phone).order_by(PendingSms.id)
+    ).all()
+    calls = db.session.scalars(
+        sa.select(VoiceCall).where(VoiceCall.number == user.phone).order_by(VoiceCall.id)
+    ).all()
+    return {
+        "sms_waiting_for_municipality": [
+            {"text": p.body, "status": p.status.value, "received_at": p.created_at.isoformat()}
+            for p in pending
+        ],
+        "phone_calls": [{"at": c.created_at.isoformat()} for c in calls],
+    }

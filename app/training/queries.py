@@ -383,3 +383,35 @@ def roster_for_text(text: str, municipality_id: int | None, *, every: bool = Fal
         return entries
     folded = (text or "").casefold()
     return [e for e in entries if e.system.casefold() in folded] if folded else []
+
+
+# --------------------------------------------------------------------------------------------
+# A person's own data (privacy's export hook)
+
+
+def export_for_person(user: User) -> dict[str, object]:
+    """What training holds about ``user``: their enrolments and the nabohjelp they gave or got
+    (GDPR art. 15; registered with ``app.privacy.hooks.on_export``)."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.id)
+    ).all()
+    helps = db.session.scalars(
+        sa.select(NeighbourHelp)
+        .where(sa.or_(NeighbourHelp.helper_id == user.id, NeighbourHelp.helped_id == user.id))
+        .order_by(NeighbourHelp.id)
+    ).all()
+    return {
+        "course_enrolments": [
+            {"course": e.session.course.title, "session_starts_at": e.session.starts_at.isoformat(),
+             "status": e.status.value, "waiting_position": e.waiting_position,
+             "enrolled_at": e.created_at.isoformat()}
+            for e in enrolments
+        ],
+        "nabohjelp": [
+            {"role": "helper" if h.helper_id == user.id else "helped",
+             "colleague": (h.helped if h.helper_id == user.id else h.helper).display_name,
+             "topic": h.topic, "system": h.system, "minutes": h.minutes,
+             "date": h.helped_on.isoformat(), "confirmation": h.confirmation.value}
+            for h in helps
+        ],
+    }

@@ -35,6 +35,7 @@ def _register_privacy_hook(_state: Any) -> None:
     from app.privacy import hooks as privacy_hooks
 
     privacy_hooks.on_forget_person(services.forget_person)
+    privacy_hooks.on_export(queries.export_for_person)
 
 
 @bp.app_context_processor

@@ -294,3 +294,32 @@ def test_an_anonymised_case_is_gone_from_the_ticket_search_indexes(app: Flask, r
                 phrase = '"' + needle + '"'
                 rows = db.session.execute(sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :p"), {"p": phrase}).all()
                 assert rows == [], (table, needle)
+
+
+def test_export_holds_what_other_domains_keep_about_the_person(runner, world, tmp_path) -> None:
+    """Training (enrolments, nabohjelp) and telephony (texts waiting for a municipality) add
+    their sections to the export through privacy's on_export hook."""
+    from app.telephony.models import PendingSms
+    from app.training import services as training
+
+    person = _person()
+    course = training.create_course(title="Teams for nybegynnere", trainers=[world.trainer.email],
+                                    actor=world.trainer)
+    starts = utcnow() + timedelta(days=10)
+    session = training.add_session(course.id, starts_at=starts, ends_at=starts + timedelta(hours=2),
+                                   capacity=5, place="Rådhuset", actor=world.trainer)
+    training.enrol(session.id, actor=person)
+    training.record_help(helped_email=world.employee.email, topic="Delte mapper i Teams", minutes=15,
+                         actor=person)
+    db.session.add(PendingSms(number=PHONE, body=f"Hei, det er {NAME}", choices={"3": "GRA"}))
+    db.session.commit()
+    out = tmp_path / "ut.zip"
+
+    result = runner.invoke(args=["privacy", "export", EMAIL, "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        data = json.loads(archive.read("data.json"))
+    assert [(e["course"], e["status"]) for e in data["course_enrolments"]] == [("Teams for nybegynnere", "enrolled")]
+    assert [(h["role"], h["topic"], h["minutes"]) for h in data["nabohjelp"]] == [("helper", "Delte mapper i Teams", 15)]
+    assert [p["text"] for p in data["sms_waiting_for_municipality"]] == [f"Hei, det er {NAME}"]

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.telephony import services
 from app.telephony.models import PendingSms, TwilioWebhook
 from app.tickets.models import Ticket
+from tests.concurrency import race
 from tests.telephony.conftest import sid
-from tests.tickets.test_races import _race
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -28,7 +28,7 @@ pytestmark = [
 def test_the_same_message_sid_at_once_makes_one_case(app: Any, hadeland: Any, twilio_config: Any) -> None:
     db.session.commit()
     fields = {"MessageSid": sid(), "From": "+4791234567", "Body": "Skriveren virker ikke"}
-    results = _race(app, [lambda: services.receive_sms(fields)] * 4)
+    results = race(app, [lambda: services.receive_sms(fields)] * 4)
     assert all(isinstance(r, services.Answer) for r in results), results
     assert len({r.text for r in results}) == 1 and sum(not r.duplicate for r in results) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
@@ -39,7 +39,7 @@ def test_two_first_texts_from_an_unknown_number_wait_together(app: Any, hadeland
     db.session.commit()
     jobs = [lambda body=body: services.receive_sms({"MessageSid": sid(), "From": "+4798765432", "Body": body})
             for body in ("Hei", "Hjelp")]
-    results = _race(app, jobs)
+    results = race(app, jobs)
     assert all(isinstance(r, services.Answer) for r in results), results
     (pending,) = db.session.scalars(sa.select(PendingSms)).all()
     assert sorted(pending.body.split("\n\n")) == ["Hei", "Hjelp"]
