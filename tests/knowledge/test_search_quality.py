@@ -122,3 +122,26 @@ def test_reader_who_may_see_nothing_finds_nothing(world, backend) -> None:
     make_article(world.agent, "Utkast om skriveren", "Skriveren.", status="draft")
     page = services.search_articles("skriveren", actor=world.employee)
     assert (page.total, page.items, page.facets) == (0, [], {})
+
+
+def test_totals_and_facets_count_exactly_the_matches_the_reader_may_see(world, backend) -> None:
+    agent, second = world.agent, world.second
+    for n in range(3):
+        make_article(agent, f"Skriveren i Gran {n}", "Skriveren og toneren.", category="printing", scope="GRA")
+    make_article(agent, "Skriveren for alle", "Skriveren og toneren.", category="hardware")
+    make_article(second, "Skriveren i Lunner", "Skriveren og toneren.", category="printing", scope="LUN")
+    make_article(agent, "Intern skriverrutine", "Skriveren og toneren.", category="hardware", audience="agents")
+    make_article(agent, "Utkast om skriveren", "Skriveren og toneren.", category="other", status="draft")
+    make_article(agent, "Bare toneren", "Toneren er tom.", category="printing", scope="GRA")
+
+    page = services.search_articles("skriveren", actor=world.employee, limit=2)
+    assert (page.total, len(page.items)) == (4, 2)
+    assert page.facets == {"printing": 3, "hardware": 1}
+    both = services.search_articles("skriveren toneren", actor=world.employee, limit=1)
+    assert (both.total, both.facets) == (4, {"printing": 3, "hardware": 1})
+    # No visible article holds both words: the words are matched one by one, still only visible ones.
+    either = services.search_articles("toneren hemmeligkode", actor=world.employee)
+    assert (either.total, either.facets) == (5, {"printing": 4, "hardware": 1})
+    assert "Intern skriverrutine" not in {i.article.title for i in either.items}
+    staff = services.search_articles("skriveren", actor=world.agent)
+    assert staff.total == 6 and staff.facets == {"printing": 3, "hardware": 2, "other": 1}

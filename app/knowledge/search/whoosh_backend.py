@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from flask import current_app
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import RegexTokenizer, SpaceSeparatedTokenizer
 from whoosh.codec.base import Segment
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
@@ -91,6 +90,8 @@ class WhooshBackend:
         self._lock = threading.Lock()
         self._allowed_for: Searcher | None = None
         self._allowed_cache: dict[Any, set[int]] = {}
+        self._categories: dict[str, set[int]] = {}
+        self._term_docs: dict[tuple[str, str], frozenset[int]] = {}
 
     # -- the folder ---------------------------------------------------------------------------
 
@@ -197,6 +198,7 @@ class WhooshBackend:
         with self._lock:
             if self._allowed_for is not searcher:
                 self._allowed_for, self._allowed_cache = searcher, {}
+                self._categories, self._term_docs = {}, {}
             found = self._allowed_cache.get(key)
         if found is None:
             found = searcher.docs_for_query(self._filter(request))
@@ -208,6 +210,37 @@ class WhooshBackend:
                     self._allowed_cache[key] = found
         return found
 
+    def _category_docs(self, searcher: Searcher) -> dict[str, set[int]]:
+        """Each category's documents (all of them, visible or not), once per searcher: a facet
+        is then the size of an intersection with the visible matches."""
+        with self._lock:
+            if self._allowed_for is searcher and self._categories:
+                return self._categories
+        found = {
+            name: set(searcher.docs_for_query(wq.Term("category", name)))
+            for name in (t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                         for t in searcher.lexicon("category"))
+        }
+        with self._lock:
+            if self._allowed_for is searcher:
+                self._categories = found
+        return found
+
+    def _docs(self, searcher: Searcher, name: str, term: str) -> frozenset[int]:
+        """The documents holding ``term`` in field ``name`` (read from its posting list without
+        scoring), kept for the searcher's lifetime: the same few hundred words come back."""
+        key = (name, term)
+        with self._lock:
+            found = self._term_docs.get(key) if self._allowed_for is searcher else None
+        if found is None:
+            found = frozenset(searcher.docs_for_query(wq.Term(name, term)))
+            with self._lock:
+                if self._allowed_for is searcher:
+                    if len(self._term_docs) > 2048:
+                        self._term_docs.clear()
+                    self._term_docs[key] = found
+        return found
+
     def search(self, request: SearchRequest) -> SearchOutcome:
         if not request.groups:
             return SearchOutcome([], 0)
@@ -215,17 +248,27 @@ class WhooshBackend:
         allowed = self._allowed(searcher, request)
         if not allowed:  # Whoosh reads an empty filter as no filter at all: nothing to find
             return SearchOutcome([], 0)
-        for conjunction in (wq.And, wq.Or):
-            results = searcher.search(
-                self._query(request, conjunction), filter=allowed, limit=request.limit,
-                groupedby=sorting.FieldFacet("category"), maptype=sorting.Count,
-            )
-            total = len(results)
-            if total or len(request.groups) == 1:
-                break
+        # The total and the facets count the visible matches as sets of document numbers
+        # (matching without scoring); only the page is scored, and Whoosh's top-N collector
+        # may then skip blocks that cannot reach it.
+        per_group = [
+            allowed.intersection(set().union(*(self._docs(searcher, name, term) for name in FIELDS for term in group)))
+            for group in request.groups
+        ]
+        conjunction: type[wq.CompoundQuery] = wq.And
+        matched = set.intersection(*per_group)
+        if not matched and len(request.groups) > 1:
+            conjunction, matched = wq.Or, set.union(*per_group)
+        if not matched:
+            return SearchOutcome([], 0)
+        results = searcher.search(self._query(request, conjunction), filter=allowed, limit=request.limit)
         hits = [Hit(int(hit["id"]), float(hit.score or 0.0)) for hit in results[: request.limit]]
-        facets = {str(k): int(v) for k, v in results.groups("category").items()} if total else {}
-        return SearchOutcome(hits, total, facets)
+        facets: dict[str, int] = {}
+        for name, docs in self._category_docs(searcher).items():
+            count = len(matched & docs)
+            if count:
+                facets[name] = count
+        return SearchOutcome(hits, len(matched), facets)
 
     def knows_word(self, word: str) -> bool:
         return bool(self._current_searcher().doc_frequency("words", word))
