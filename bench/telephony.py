@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("BENCH_SMS_WORK_DIR", tempfile.gettempdir())) / "samdesk-bench-sms"
 os.environ.setdefault("SAMDESK_INSTANCE_DIR", str(WORK / "instance"))
 
+from bench.run import percentile  # noqa: E402 - after the instance folder is chosen
+
 TOKEN = "bench-auth-token-0123456789abcdef"
 PUBLIC = "https://samdesk.hadeland.example"
 TARGET_P95_MS = 50.0
@@ -47,15 +49,6 @@ TARGET_PER_S = 100.0
 
 def note(message: str) -> None:
     print(f"[bench telephony {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def _env(url: str) -> dict[str, str]:
