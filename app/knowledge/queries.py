@@ -271,7 +271,7 @@ def _did_you_mean(q: str, request: engine.SearchRequest, total: int) -> str | No
     suggestion = " ".join(corrected)
     retry = engine.SearchRequest(text.query_terms(suggestion), request.access, 1, request.category,
                                  request.language)
-    return suggestion if backend.search(retry).total > total else None
+    return suggestion if backend.has_more_than(retry, total) else None
 
 
 # ---------------------------------------------------------------------------------------------

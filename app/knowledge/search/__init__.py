@@ -48,6 +48,11 @@ class Backend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchOutcome: ...
 
+    def has_more_than(self, request: SearchRequest, count: int) -> bool:
+        """Whether more than ``count`` articles the request's reader may see match it (whether a
+        did-you-mean finds more), as cheaply as the backend can tell."""
+        ...
+
     def suggest_words(self, word: str, limit: int = 3) -> list[str]:
         """Words of the index close to ``word`` (did-you-mean candidates, not yet filtered)."""
         ...

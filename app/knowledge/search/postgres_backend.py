@@ -54,28 +54,53 @@ class PostgresBackend:
     def search(self, request: SearchRequest) -> SearchOutcome:
         if not request.groups:
             return SearchOutcome([], 0)
+        hits: list[Hit] = []
+        facets: dict[str, int] = {}
         for joiner in ("&", "|"):
-            query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(request.groups, joiner))
-            where = self._where(request, query)
+            query = self._tsquery(request.groups, joiner)
             weights: sa.ColumnElement[Any] = sa.literal_column(f"'{WEIGHTS}'::float4[]")
             rank: sa.ColumnElement[Any] = sa.func.ts_rank(weights, VECTOR, query)
             exact = [[t for t in group if t in request.exact] for group in request.groups]
-            if request.exact and all(exact):
+            if request.exact and all(exact) and exact != request.groups:
                 # The words' own terms weigh more than matches through the synonym table.
-                own = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(exact, "|"))
-                rank = rank + sa.func.ts_rank(weights, VECTOR, own)
-            rows = db.session.execute(
-                sa.select(Article.id, rank.label("score")).where(*where)
-                .order_by(sa.desc("score"), Article.id).limit(request.limit)
-            ).all()
-            facet_rows = db.session.execute(
-                sa.select(Article.category, sa.func.count()).where(*where).group_by(Article.category)
-            ).all()
-            facets = {str(c): int(n) for c, n in facet_rows}
-            total = sum(facets.values())
-            if total or len(request.groups) == 1:
+                rank = rank + sa.func.ts_rank(weights, VECTOR, self._tsquery(exact, "|"))
+            # One pass over the matches: each is ranked once, and the same rows give the page
+            # and the category counts (the total is their sum), so nothing is counted that the
+            # page would not show. Materialised because it is read twice.
+            matches = (
+                sa.select(Article.id.label("id"), Article.category.label("category"), rank.label("score"))
+                .where(*self._where(request, query)).cte("matches")
+            )
+            page = (
+                sa.select(matches.c.id, matches.c.score, sa.cast(sa.null(), sa.String).label("category"),
+                          sa.cast(sa.null(), sa.BigInteger).label("n"))
+                .order_by(matches.c.score.desc(), matches.c.id).limit(request.limit)
+            )
+            counts = sa.select(sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.Float), matches.c.category,
+                               sa.func.count()).group_by(matches.c.category)
+            rows = db.session.execute(sa.union_all(page.subquery().select(), counts)).all()
+            hits = [Hit(int(i), float(s)) for i, s, c, _ in rows if c is None]
+            facets = {str(c): int(n) for _, _, c, n in rows if c is not None}
+            if facets or len(request.groups) == 1:
                 break
-        return SearchOutcome([Hit(int(i), float(s)) for i, s in rows], total, facets)
+        return SearchOutcome(hits, sum(facets.values()), facets)
+
+    def has_more_than(self, request: SearchRequest, count: int) -> bool:
+        """Whether more than ``count`` articles match (did-you-mean's test): counting stops
+        there, and nothing is ranked."""
+        if not request.groups:
+            return False
+        for joiner in ("&", "|"):
+            query = self._tsquery(request.groups, joiner)
+            first = sa.select(Article.id).where(*self._where(request, query)).limit(count + 1).subquery()
+            found = int(db.session.scalar(sa.select(sa.func.count()).select_from(first)) or 0)
+            if found or len(request.groups) == 1:
+                return found > count
+        return False
+
+    @staticmethod
+    def _tsquery(groups: list[list[str]], joiner: str) -> sa.ColumnElement[Any]:
+        return sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(groups, joiner))
 
     # -- did you mean: the words of the articles, with a trigram index --------------------------
 

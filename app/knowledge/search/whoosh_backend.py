@@ -241,26 +241,29 @@ class WhooshBackend:
                     self._term_docs[key] = found
         return found
 
-    def search(self, request: SearchRequest) -> SearchOutcome:
-        if not request.groups:
-            return SearchOutcome([], 0)
-        searcher = self._current_searcher()
+    def _matching(self, searcher: Searcher, request: SearchRequest) -> tuple[set[int], type[wq.CompoundQuery]]:
+        """The visible matches as a set of document numbers (matching without scoring), and
+        whether every word matched (And) or, when no article has them all, any word (Or)."""
         allowed = self._allowed(searcher, request)
-        if not allowed:  # Whoosh reads an empty filter as no filter at all: nothing to find
-            return SearchOutcome([], 0)
-        # The total and the facets count the visible matches as sets of document numbers
-        # (matching without scoring); only the page is scored, and Whoosh's top-N collector
-        # may then skip blocks that cannot reach it.
+        if not allowed or not request.groups:
+            return set(), wq.And
         per_group = [
             allowed.intersection(set().union(*(self._docs(searcher, name, term) for name in FIELDS for term in group)))
             for group in request.groups
         ]
-        conjunction: type[wq.CompoundQuery] = wq.And
         matched = set.intersection(*per_group)
         if not matched and len(request.groups) > 1:
-            conjunction, matched = wq.Or, set.union(*per_group)
-        if not matched:
+            return set.union(*per_group), wq.Or
+        return matched, wq.And
+
+    def search(self, request: SearchRequest) -> SearchOutcome:
+        searcher = self._current_searcher()
+        # The total and the facets count the visible matches as sets; only the page is scored,
+        # and Whoosh's top-N collector may then skip blocks that cannot reach it.
+        matched, conjunction = self._matching(searcher, request)
+        if not matched:  # also: Whoosh reads an empty filter as no filter at all
             return SearchOutcome([], 0)
+        allowed = self._allowed(searcher, request)
         results = searcher.search(self._query(request, conjunction), filter=allowed, limit=request.limit)
         hits = [Hit(int(hit["id"]), float(hit.score or 0.0)) for hit in results[: request.limit]]
         facets: dict[str, int] = {}
@@ -269,6 +272,9 @@ class WhooshBackend:
             if count:
                 facets[name] = count
         return SearchOutcome(hits, len(matched), facets)
+
+    def has_more_than(self, request: SearchRequest, count: int) -> bool:
+        return len(self._matching(self._current_searcher(), request)[0]) > count
 
     def knows_word(self, word: str) -> bool:
         return bool(self._current_searcher().doc_frequency("words", word))
