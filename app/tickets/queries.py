@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.accounts import queries as accounts
 from app.accounts.models import Role, User
@@ -355,47 +355,94 @@ def _text_match(q: str, *, with_internal: bool) -> sa.ColumnElement[bool]:
     SQLite answers from FTS5 tables with the trigram tokenizer (``tickets_fts``,
     ``messages_fts``, external content kept by triggers, migration 0010); PostgreSQL from GIN
     trigram indexes on the subject (0003) and the message text (0010). Words under three
-    letters cannot use a trigram index and match the subject only, as before.
-    See docs/adr/0073-ticket-text-search.md."""
+    letters cannot use a trigram index and match the subject only, as before. On both, a word
+    found in COMMON_MATCHES places or more is tested case by case while the list's own index
+    is walked, and a rarer one is a set of case ids.
+    See docs/adr/0073-ticket-text-search.md and 0099."""
     q = q[:200]
     if REF_RE.match(q):
         return Ticket.ref == q.upper()
+    words = q.split()[:8] or [q]
+    if is_postgres():
+        return _pg_text_match(words, with_internal=with_internal)
     clauses = []
-    for word in q.split()[:8] or [q]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        if is_postgres():
-            in_subject: sa.ColumnElement[bool] = Ticket.subject.ilike(f"%{escaped}%", escape="\\")
-            in_message = Message.body.ilike(f"%{escaped}%", escape="\\")
-        else:
-            like = f"%{escaped.casefold()}%"
-            in_subject = sa.func.sd_casefold(Ticket.subject).like(like, escape="\\")
-            if len(word) >= 3:
-                phrase = '"' + word.replace('"', '""') + '"'
-                if _fts_is_common(phrase):
-                    # Thousands of matches: walking the list's index and testing each case
-                    # fills a page sooner than collecting every match (docs/performance.md).
-                    text = sa.func.sd_casefold(Message.body).like(like, escape="\\")
-                    probe = sa.exists().where(Message.ticket_id == Ticket.id, text)
-                    if not with_internal:
-                        probe = probe.where(Message.internal.is_(False))
-                    clauses.append(sa.or_(in_subject, probe))
-                    continue
-                in_subject = Ticket.id.in_(_fts_rowids("tickets_fts", phrase))
-                in_message = Message.id.in_(_fts_rowids("messages_fts", phrase))
+    for word in words:
+        escaped = _like_escape(word)
+        like = f"%{escaped.casefold()}%"
+        in_subject: sa.ColumnElement[bool] = sa.func.sd_casefold(Ticket.subject).like(like, escape="\\")
         if len(word) < 3:
             clauses.append(in_subject)
             continue
-        messages = sa.select(Message.ticket_id).where(in_message)
+        phrase = '"' + word.replace('"', '""') + '"'
+        if _fts_is_common(phrase):
+            # Thousands of matches: walking the list's index and testing each case
+            # fills a page sooner than collecting every match (docs/performance.md).
+            text = sa.func.sd_casefold(Message.body).like(like, escape="\\")
+            probe = sa.exists().where(Message.ticket_id == Ticket.id, text)
+            if not with_internal:
+                probe = probe.where(Message.internal.is_(False))
+            clauses.append(sa.or_(in_subject, probe))
+            continue
+        in_subject = Ticket.id.in_(_fts_rowids("tickets_fts", phrase))
+        messages = sa.select(Message.ticket_id).where(Message.id.in_(_fts_rowids("messages_fts", phrase)))
         if not with_internal:
             messages = messages.where(Message.internal.is_(False))
-        if is_postgres():
-            # One set of case ids from both trigram indexes: with "subject OR IN (...)" the
-            # planner walked the agent's whole list for a word found nowhere.
-            other = aliased(Ticket)  # its own FROM, not correlated with the list's tickets
-            subjects = sa.select(other.id).where(other.subject.ilike(f"%{escaped}%", escape="\\"))
-            clauses.append(Ticket.id.in_(sa.union(subjects, messages)))
-            continue
         clauses.append(sa.or_(in_subject, Ticket.id.in_(messages)))
+    return sa.and_(*clauses)
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _pg_word_ids(pattern: str, *, with_internal: bool) -> set[int] | None:
+    """The cases whose subject or messages contain ``pattern`` (an ILIKE pattern), read from
+    the two trigram indexes, or None when either holds COMMON_MATCHES or more (counting stops
+    there)."""
+    subjects = db.session.scalars(
+        sa.select(Ticket.id).where(Ticket.subject.ilike(pattern, escape="\\")).limit(COMMON_MATCHES)
+    ).all()
+    if len(subjects) >= COMMON_MATCHES:
+        return None
+    stmt = sa.select(Message.ticket_id).where(Message.body.ilike(pattern, escape="\\"))
+    if not with_internal:
+        stmt = stmt.where(Message.internal.is_(False))
+    messages = db.session.scalars(stmt.limit(COMMON_MATCHES)).all()
+    if len(messages) >= COMMON_MATCHES:
+        return None
+    return {*subjects, *messages}
+
+
+def _pg_text_match(words: list[str], *, with_internal: bool) -> sa.ColumnElement[bool]:
+    """PostgreSQL: the rare words' case ids, read first and intersected, are handed to the
+    list's query as one array, so it fetches those few cases by key; each common word is a
+    test on the cases the list's index walks. A statement of its own per word, because the
+    planner cannot tell a rare word from a common one: with both in one statement it either
+    walked every case for a word found nowhere or collected every match of a common one."""
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    clauses: list[sa.ColumnElement[bool]] = []
+    ids: set[int] | None = None
+    for word in words:
+        pattern = f"%{_like_escape(word)}%"
+        in_subject = Ticket.subject.ilike(pattern, escape="\\")
+        if len(word) < 3:
+            clauses.append(in_subject)
+            continue
+        found = _pg_word_ids(pattern, with_internal=with_internal)
+        if found is not None:
+            ids = found if ids is None else ids & found
+            continue
+        # OFFSET 0 keeps the probe a per-case subquery: without it the planner hashes every
+        # message that matches, which is what walking is meant to avoid.
+        probe = sa.select(Message.id).where(Message.ticket_id == Ticket.id, Message.body.ilike(pattern, escape="\\"))
+        if not with_internal:
+            probe = probe.where(Message.internal.is_(False))
+        clauses.append(sa.or_(in_subject, probe.offset(0).exists()))
+    if ids is not None:
+        if not ids:
+            return sa.false()
+        clauses.append(Ticket.id == sa.any_(sa.literal(sorted(ids), ARRAY(sa.Integer))))
     return sa.and_(*clauses)
 
 

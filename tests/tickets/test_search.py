@@ -95,7 +95,6 @@ def test_the_search_triggers_survive_every_migration(app) -> None:  # type: igno
             "messages_fts_ai", "messages_fts_ad", "messages_fts_au"} <= names
 
 
-@pytest.mark.sqlite_only
 def test_common_words_take_the_walking_path_with_the_same_answers(api, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from app.tickets import queries, services
 
@@ -109,3 +108,18 @@ def test_common_words_take_the_walking_path_with_the_same_answers(api, world, mo
     assert _refs(api, world, "tieto") == [noted.ref]
     mine = api.as_(world.employee).get("/api/v1/tickets", query_string={"q": "tieto"}).json["items"]
     assert mine == []
+
+
+def test_a_common_and_a_rare_word_together_need_both(api, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One word walks the list (common), the other is a set of case ids (rare): the answer is
+    the cases that have both, and a rare word found nowhere ends the search at once."""
+    from app.tickets import queries
+
+    monkeypatch.setattr(queries, "COMMON_MATCHES", 3)
+    printers = [make_ticket(world.employee, subject=f"Skriver {n}", body="Skriveren står.") for n in range(4)]
+    paper = make_ticket(world.employee, subject="Papir", body="Skriveren i Lygna er tom for ark.")
+    make_ticket(world.employee, subject="Lygna", body="Nøkkelkort virker ikke.")
+
+    assert _refs(api, world, "skriveren lygna") == [paper.ref]
+    assert set(_refs(api, world, "skriveren")) == {t.ref for t in [*printers, paper]}
+    assert _refs(api, world, "skriveren finnesikke") == []
