@@ -175,3 +175,14 @@ def test_cli_sets_super_user_systems_and_lists_deflections(runner, world) -> Non
     assert listing.exit_code == 0 and "\tGRA\t1" in listing.output
     bad = runner.invoke(args=["knowledge", "systems", "nobody@example.invalid", "x"])
     assert bad.exit_code == 1
+
+
+def test_editors_read_the_searches_without_results_under_a_plain_title(as_user, world) -> None:
+    from app.knowledge import services
+
+    services.search_articles("fargeskriver-i-kantina", actor=world.employee)
+    page = as_user(world.agent).get("/brukerhjelp/uten-treff")
+    assert page.status_code == 200
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == "Søk uten treff – Samdesk"
+    assert "fargeskriver-i-kantina" in page.text and page.text.count("<h2") == 1
