@@ -105,11 +105,10 @@ class PostgresBackend:
     # -- did you mean: the words of the articles, with a trigram index --------------------------
 
     def prepare(self, article: Article) -> None:
-        body = to_text(article.body)
-        found = {
-            w for w in text.words(f"{article.title} {' '.join(article.tags)} {body}")
-            if 2 < len(w) <= 60 and not w.isdigit()
-        }
+        self._add_words(_words_of(article))
+
+    @staticmethod
+    def _add_words(found: set[str]) -> None:
         if found:
             db.session.execute(
                 insert(SearchWord).values([{"word": w} for w in sorted(found)]).on_conflict_do_nothing()
@@ -132,12 +131,27 @@ class PostgresBackend:
         return None  # the vector is a generated column: always in step
 
     def rebuild(self, articles: Iterable[Article], total: int, progress: Callable[[int], None]) -> int:
+        """The vector is always in step; only the did-you-mean words are filled, a few hundred
+        articles' words to one INSERT."""
         count = 0
+        found: set[str] = set()
         for article in articles:
-            self.prepare(article)
+            found |= _words_of(article)
             count += 1
             progress(1)
+            if count % 500 == 0:
+                self._add_words(found)
+                found = set()
+        self._add_words(found)
         return count
 
     def count(self) -> int:
         return int(db.session.scalar(sa.select(sa.func.count()).select_from(Article)) or 0)
+
+
+def _words_of(article: Article) -> set[str]:
+    body = to_text(article.body)
+    return {
+        w for w in text.words(f"{article.title} {' '.join(article.tags)} {body}")
+        if 2 < len(w) <= 60 and not w.isdigit()
+    }
