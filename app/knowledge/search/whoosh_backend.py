@@ -45,8 +45,8 @@ def _segment_id(cls: type, size: int = 16) -> str:
 Segment._random_id = classmethod(_segment_id)  # type: ignore[method-assign,assignment]
 SHARED = "_shared"  # the scope term of articles shared by all municipalities
 FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}
-SYNONYM_WEIGHT = 0.4
-SYSTEMS_FIELD = KEYWORD(commas=True)  # a match through the synonym table counts less than the word itself
+SYNONYM_WEIGHT = 0.4  # a match through the synonym table counts less than the word itself
+SYSTEMS_FIELD = KEYWORD(commas=True)  # "visma,visma flyt skole": one term per system
 
 
 def schema() -> Schema:
