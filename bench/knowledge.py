@@ -13,7 +13,8 @@ Environment:
   BENCH_KB_DATABASES     "sqlite,postgresql" (default: both that are available)
 
 Targets (issue 9): article search p95 under 30 ms at 10,000 articles; ticket text search p95
-under 50 ms at 200,000 cases.
+under 50 ms at 200,000 cases. Article search is timed as an employee and as a super-user (who
+also sees the drafts, archived and staff-only articles of their systems: ADR 0097).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from bench import scenarios, seed  # noqa: E402
 TARGET_SEARCH_P95_MS = 30.0
 TARGET_TICKET_SEARCH_P95_MS = 50.0
 EMPLOYEE = "ansatt@gran.kommune.example"
+# On the demo roster for Elements, Visma and Gerica: sees every article tagged with them (ADR 0097).
+SUPER_USER = "kursholder@gran.kommune.example"
+SYSTEMS = ("visma", "gerica", "elements", "visma flyt skole")
 # A common word, a rarer one, a two-word question, an inflected form, an ASCII spelling, a typo.
 QUERIES = ("skriveren", "authenticator", "glemt passordet", "passordene", "palogging", "pasord")
 CATEGORIES = ("account", "printing", "remote", "collaboration", "email", "mobile", "security",
@@ -64,6 +68,7 @@ def add_articles(app: Any, count: int, *, start: int, rng: random.Random) -> Non
     from app.knowledge.models import Article
 
     vocabulary = _vocabulary()
+    tagging = random.Random(97 + start)  # its own draws: the other fields stay as before
     with app.app_context():
         author = db.session.scalar(sa.text("SELECT id FROM users WHERE email = :e"),
                                    {"e": scenarios.SECOND_LINE_AGENT})
@@ -75,7 +80,8 @@ def add_articles(app: Any, count: int, *, start: int, rng: random.Random) -> Non
                                for _ in range(rng.randint(2, 5)))
             rows.append({
                 "title": f"{title} {n}"[:200], "body": body, "category": rng.choice(CATEGORIES),
-                "tags_text": ",".join(rng.sample(vocabulary, 3)), "systems_text": "",
+                "tags_text": ",".join(rng.sample(vocabulary, 3)),
+                "systems_text": tagging.choice(SYSTEMS) if tagging.random() < 0.1 else "",
                 "audience": "agents" if rng.random() < 0.1 else "employees",
                 "scope": rng.choice(["GRA", "LUN", "JEV"]) if rng.random() < 0.3 else None,
                 "language": "nb", "status": "published" if rng.random() < 0.9 else "draft",
@@ -130,6 +136,7 @@ def bench_articles(db_name: str, url: str, sizes: list[int], samples: int) -> No
     os.environ["SAMDESK_SEARCH_INDEX_DIR"] = str(index_dir)
     seed.build_world(app)
     token = base.create_token(url, EMPLOYEE)
+    super_token = base.create_token(url, SUPER_USER)
     rng = random.Random(9)
     with app.app_context():
         have = int(db.session.scalar(sa.text("SELECT count(*) FROM articles")) or 0)
@@ -145,12 +152,14 @@ def bench_articles(db_name: str, url: str, sizes: list[int], samples: int) -> No
                  insert_seconds=round(inserted, 1), reindex_seconds=round(seconds, 1))
         with base.gunicorn(url) as (port, _master):
             times = search_latencies(port, token, samples)
-        every = [t for ts in times.values() for t in ts]
-        emit(db=db_name, backend=backend_name, articles=size, metric="article_search", n=len(every),
-             p50_ms=round(base.percentile(every, 50), 2), p95_ms=round(base.percentile(every, 95), 2),
-             max_ms=round(max(every), 2),
-             per_query={q: round(base.percentile(ts, 95), 2) for q, ts in times.items()},
-             target_p95_ms=TARGET_SEARCH_P95_MS if size == 10_000 else None)
+            super_times = search_latencies(port, super_token, samples)
+        for metric, found in (("article_search", times), ("article_search_super_user", super_times)):
+            every = [t for ts in found.values() for t in ts]
+            emit(db=db_name, backend=backend_name, articles=size, metric=metric, n=len(every),
+                 p50_ms=round(base.percentile(every, 50), 2), p95_ms=round(base.percentile(every, 95), 2),
+                 max_ms=round(max(every), 2),
+                 per_query={q: round(base.percentile(ts, 95), 2) for q, ts in found.items()},
+                 target_p95_ms=TARGET_SEARCH_P95_MS if size == 10_000 else None)
     with app.app_context():
         db.engine.dispose()
 

@@ -29,3 +29,43 @@ def test_event_kind_column_holds_every_kind(app: Any) -> None:
     length = TicketEvent.__table__.c.kind.type.length
     assert length == 40
     assert max(len(kind.value) for kind in EventKind) <= length
+
+
+def test_migration_0016_moves_super_user_systems_onto_the_roster(app: Any) -> None:
+    """The knowledge base's super_user_systems rows become roster entries (no unit, the user's
+    municipality); a system the user is already on the roster for is not added twice."""
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    from app.accounts.models import Role
+    from app.training import queries as training
+    from app.training import services as roster
+    from tests.factories import make_user
+
+    admin = make_user(Role.ADMIN, None)
+    expert = make_user(Role.SUPER_USER, "GRA", roles=[Role.SUPER_USER, Role.EMPLOYEE])
+    other = make_user(Role.SUPER_USER, "LUN", roles=[Role.SUPER_USER, Role.EMPLOYEE])
+    roster.add_to_roster(system="Visma", unit="Lønn", email=expert.email, actor=admin)
+    expert_id, other_id = expert.id, other.id
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    before = script.get_revision("0016").down_revision
+    db.session.remove()
+
+    downgrade(revision=before)
+    try:
+        with db.engine.begin() as conn:
+            # The downgrade gave back what the knowledge base read; add what an admin had set.
+            assert conn.execute(sa.text("SELECT user_id, system FROM super_user_systems")).all() == [
+                (expert_id, "visma")]
+            conn.execute(sa.text("INSERT INTO super_user_systems (user_id, system) VALUES (:u, :s)"),
+                         [{"u": expert_id, "s": "gerica"}, {"u": other_id, "s": "elements"}])
+    finally:
+        upgrade()
+
+    entries = {(e.user_id, e.system, e.unit, e.municipality.code if e.municipality else None)
+               for e in training.roster()}
+    assert entries == {(expert_id, "Visma", "Lønn", "GRA"), (expert_id, "gerica", "", "GRA"),
+                       (other_id, "elements", "", "LUN")}
+    assert training.systems_of(expert_id) == {"visma", "gerica"}
+    assert "super_user_systems" not in sa.inspect(db.engine).get_table_names()

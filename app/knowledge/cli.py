@@ -24,20 +24,15 @@ def reindex() -> None:
 knowledge_cli = AppGroup("knowledge", help="The help pages (brukerhjelp).")
 
 
-@knowledge_cli.command("systems")
+@knowledge_cli.command("systems", deprecated=True)
 @click.argument("email")
 @click.argument("systems", nargs=-1)
 def super_user_systems(email: str, systems: tuple[str, ...]) -> None:
-    """Set the business systems a super-user answers for (they edit articles tagged with them).
-    No systems: clear them."""
-    from app.errors import DomainError
+    """Deprecated: use `flask training roster EMAIL SYSTEM...`, which this calls. A super-user's
+    systems live on the super-user roster (ADR 0097)."""
+    from app.training.cli import set_roster_systems
 
-    try:
-        saved = services.set_super_user_systems(email, list(systems), actor=system_user())
-    except DomainError as error:
-        click.echo(f"error: {error.message}", err=True)
-        raise SystemExit(1) from None
-    click.echo(", ".join(saved) or "-")
+    set_roster_systems(email, systems)
 
 
 @knowledge_cli.command("deflections")

@@ -136,15 +136,6 @@ class ArticleRevision(Base):
         return split_list(self.systems_text)
 
 
-class SuperUserSystem(Base):
-    """A business system (fagsystem) a super-user answers for: they edit articles tagged with it."""
-
-    __tablename__ = "super_user_systems"
-
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-    system: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
-
-
 class ArticleVote(Base):
     """'Was this helpful': one vote per reader per revision (a second vote changes the first)."""
 

@@ -26,7 +26,6 @@ from app.knowledge.models import (
     Audience,
     Deflection,
     SearchMiss,
-    SuperUserSystem,
 )
 from app.knowledge.render import to_text
 
@@ -57,16 +56,8 @@ def article_by_title(title: str) -> Article | None:
     return db.session.scalars(sa.select(Article).where(Article.title == title).limit(1)).first()
 
 
-def systems_of(user: User) -> frozenset[str]:
-    return frozenset(
-        s.casefold() for s in db.session.scalars(
-            sa.select(SuperUserSystem.system).where(SuperUserSystem.user_id == user.id)
-        )
-    )
-
-
 def can_edit(user: User, article: Article) -> bool:
-    return policy.can_edit(user, article, systems_of(user) if not policy.is_editor(user) else frozenset())
+    return policy.can_edit(user, article)
 
 
 @dataclass
@@ -209,14 +200,14 @@ def search(
     groups = text.query_terms(q)
     access = policy.access_for(user)
     if published_only:
-        access = policy.Access(access.audiences, frozenset({ArticleStatus.PUBLISHED}), access.scopes)
+        access = access.narrowed(statuses=frozenset({ArticleStatus.PUBLISHED}))
     if employees_only:  # what an agent may link in a reply to an employee
-        access = policy.Access(frozenset({Audience.EMPLOYEES}), access.statuses, access.scopes)
+        access = access.narrowed(audiences=frozenset({Audience.EMPLOYEES}))
     exact = frozenset(t for group in text.query_terms(q, synonyms=False) for t in group)
     request = engine.SearchRequest(groups, access, max(1, min(limit, MAX_LIMIT)), category, language, exact)
     backend = engine.backend()
     outcome = backend.search(request)
-    items = _items(outcome.hits, groups, user)
+    items = _items(outcome.hits, groups, access)
     # A query that finds next to nothing may be misspelt (more hits: no need to ask).
     suggestion = _did_you_mean(q, request, outcome.total) if q and outcome.total < SUGGEST_BELOW else None
     return SearchPage(q, items, outcome.total, suggestion, outcome.facets)
@@ -233,12 +224,12 @@ def suggestions(q: str, user: User, *, limit: int = 3) -> list[Article]:
     return [item.article for item in page.items]
 
 
-def _items(hits: list[engine.Hit], groups: list[list[str]], user: User) -> list[SearchItem]:
+def _items(hits: list[engine.Hit], groups: list[list[str]], access: policy.Access) -> list[SearchItem]:
     if not hits:
         return []
     by_id = {
         a.id: a for a in db.session.scalars(
-            sa.select(Article).where(Article.id.in_([h.article_id for h in hits]), policy.visible_to(user))
+            sa.select(Article).where(Article.id.in_([h.article_id for h in hits]), policy.access_filter(access))
         )
     }
     out = []

@@ -33,7 +33,6 @@ from app.knowledge.models import (
     Deflection,
     Language,
     SearchMiss,
-    SuperUserSystem,
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -81,7 +80,7 @@ def _clean_list(value: object, field: str) -> str:
         raise Invalid(field, _l("Give a list of words."))
     out: list[str] = []
     for raw in value:
-        item = _clean_line(raw, field, required=False, max_len=40).replace(",", " ").lower()
+        item = _clean_line(raw, field, required=False, max_len=40).replace(",", " ").casefold()
         if item and item not in out:
             out.append(item)
     if len(out) > MAX_TAGS:
@@ -252,21 +251,6 @@ def restore(article_id: int, number: int, *, actor: User) -> Article:
     }
     return _apply(article, values, actor, note=str(_l("Restored revision %(n)s", n=number)),
                   restored_from=number)
-
-
-@atomic
-def set_super_user_systems(email: str, systems: Iterable[str], *, actor: User) -> list[str]:
-    """The business systems a super-user answers for (they edit articles tagged with them)."""
-    if not (actor.is_admin or actor.is_system):
-        raise Forbidden(_l("Only administrators can change this."))
-    user = accounts.user_by_email(email)
-    if user is None:
-        raise Invalid("email", _l("There is no user %(email)s.", email=email))
-    wanted = _clean_list(list(systems), "systems")
-    db.session.execute(sa.delete(SuperUserSystem).where(SuperUserSystem.user_id == user.id))
-    for system in wanted.split(",") if wanted else []:
-        db.session.add(SuperUserSystem(user_id=user.id, system=system))
-    return wanted.split(",") if wanted else []
 
 
 # ---------------------------------------------------------------------------------------------

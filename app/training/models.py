@@ -253,6 +253,7 @@ class RosterEntry(Base):
     __table_args__ = (
         sa.UniqueConstraint("system", "unit", "user_id", name="uq_roster_system_unit_user"),
         sa.Index("ix_roster_system", "system"),
+        sa.Index("ix_roster_user", "user_id"),  # a super-user's systems (knowledge asks on every read)
     )
 
     id: Mapped[intpk]

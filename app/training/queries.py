@@ -328,6 +328,28 @@ def roster(system: str | None = None, municipality_id: int | None = None) -> Seq
     return db.session.scalars(stmt.order_by(RosterEntry.system, RosterEntry.unit, RosterEntry.id)).all()
 
 
+def roster_of(user_id: int) -> Sequence[RosterEntry]:
+    return db.session.scalars(
+        sa.select(RosterEntry).where(RosterEntry.user_id == user_id).order_by(RosterEntry.id)
+    ).all()
+
+
+def systems_of(user_id: int) -> frozenset[str]:
+    """The business systems ``user_id`` is on the roster for, case-folded: the one place that
+    says which systems a super-user answers for (the knowledge base asks it, ADR 0097)."""
+    return frozenset(
+        system_key(s) for s in db.session.scalars(
+            sa.select(RosterEntry.system).where(RosterEntry.user_id == user_id).distinct()
+        )
+    )
+
+
+def system_key(name: str) -> str:
+    """A system's name as articles are tagged with it: case-folded, one space between words,
+    no commas ("Visma  Flyt" and "visma flyt" are one system)."""
+    return " ".join(name.replace(",", " ").split()).casefold()
+
+
 def roster_systems() -> list[str]:
     return list(db.session.scalars(sa.select(RosterEntry.system).distinct().order_by(RosterEntry.system)))
 

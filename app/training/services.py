@@ -704,6 +704,34 @@ def remove_from_roster(entry_id: int, *, actor: User) -> None:
 
 
 
+@atomic
+def set_roster_systems(email: str, systems: Sequence[str], *, actor: User) -> list[str]:
+    """Put ``email`` on the roster for exactly these systems: an entry (no unit, their own
+    municipality) for each system they are not on yet, and every entry for a system not named
+    is removed; entries for a named system, in any unit, stay. Each change goes through
+    ``add_to_roster`` / ``remove_from_roster`` and is audited like them. The roster is also
+    what the knowledge base asks for a super-user's systems (ADR 0097). Returns the systems
+    as the knowledge base matches them (case-folded), in the order given."""
+    if not policy.can_edit_roster(actor):
+        raise Forbidden(_l("Only managers, trainers and administrators can edit the roster."))
+    person = _user(email, "email")
+    wanted: dict[str, str] = {}
+    for raw in systems:
+        name = _clean(raw, "system", 120, required=True, message=_l("Name the business system."))
+        if not queries.system_key(name):
+            raise Invalid("system", _l("Name the business system."))
+        wanted.setdefault(queries.system_key(name), name)
+    entries = queries.roster_of(person.id)
+    for entry in entries:
+        if queries.system_key(entry.system) not in wanted:
+            remove_from_roster(entry.id, actor=actor)
+    present = {queries.system_key(entry.system) for entry in entries}
+    for key, name in wanted.items():
+        if key not in present:
+            add_to_roster(system=name, email=person.email, actor=actor)
+    return list(wanted)
+
+
 # ---------------------------------------------------------------------------------------------
 # Privacy
 

@@ -87,3 +87,36 @@ def test_reindex_rebuilds_the_index_from_the_database(app: Flask, world, runner,
     assert "indexed 2 articles" in result.output
     assert services.search_articles("vpn", actor=world.employee).total == 1
     assert backend().count() == 2
+
+
+def test_an_index_written_before_the_systems_field_gets_it_and_reindex_fills_it(app: Flask, world, runner) -> None:
+    """An index folder from before ADR 0097 has no ``systems`` field: it is added on opening
+    (nothing fails, and a super-user finds no more than before), and `search reindex` makes
+    super-users find the drafts of their systems."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import Schema
+
+    from app.accounts.models import Role
+    from app.knowledge.search import whoosh_backend
+    from app.training import services as training
+    from tests.factories import make_user
+
+    app.config["SAMDESK_SEARCH_BACKEND"] = "whoosh"
+    expert = make_user(Role.SUPER_USER, "GRA", roles=[Role.SUPER_USER, Role.EMPLOYEE])
+    training.add_to_roster(system="Visma", email=expert.email, actor=world.admin)
+    draft = make_article(world.agent, "Visma-utkast om lønnsslipp", "Lønnsslippen.", systems=["visma"],
+                         status="draft")
+    old = Path(app.config["SAMDESK_SEARCH_INDEX_DIR"]) / "old"
+    old.mkdir(parents=True)
+    fields = {name: field for name, field in whoosh_backend.schema().items() if name != "systems"}
+    writer = whoosh_index.create_in(str(old), Schema(**fields)).writer()
+    writer.add_document(**{k: v for k, v in whoosh_backend.document(draft).items() if k != "systems"})
+    writer.commit()
+    app.config["SAMDESK_SEARCH_INDEX_DIR"] = str(old)
+
+    assert services.search_articles("lønnsslippen", actor=expert).total == 0
+    assert "systems" in whoosh_index.open_dir(str(old)).schema
+    assert services.search_articles("lønnsslippen", actor=world.agent).total == 1
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert services.search_articles("lønnsslippen", actor=expert).total == 1
+    assert services.search_articles("lønnsslippen", actor=world.employee).total == 0

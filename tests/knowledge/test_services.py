@@ -15,6 +15,7 @@ from app.knowledge import queries, services
 from app.knowledge.models import ArticleRevision, ArticleStatus, ArticleVote, Deflection, SearchMiss
 from app.knowledge.render import to_html
 from app.tickets import services as tickets
+from app.training import services as training
 from tests.factories import make_ticket, make_user
 from tests.knowledge.conftest import make_article
 
@@ -57,7 +58,7 @@ def test_restore_brings_back_an_old_revision_as_a_new_one(world) -> None:
 
 def test_super_user_edits_articles_tagged_with_their_systems_only(world) -> None:
     expert = make_user(Role.SUPER_USER, "GRA", roles=[Role.SUPER_USER, Role.EMPLOYEE])
-    services.set_super_user_systems(expert.email, ["Visma"], actor=world.admin)
+    training.add_to_roster(system="Visma", email=expert.email, actor=world.admin)
     visma = make_article(world.agent, "Visma-lønn", "Tekst", systems=["visma"], category="systems")
     other = make_article(world.agent, "Gerica", "Tekst", systems=["gerica"], category="systems")
 

@@ -164,12 +164,14 @@ def test_editors_see_deflections_per_municipality_and_day(as_user, world) -> Non
     assert "Løst uten sak, siste 30 dager" in page.text and "<td>Gran</td><td>1</td>" in page.text
 
 
-def test_cli_sets_super_user_systems_and_lists_deflections(runner, world) -> None:
+def test_cli_sets_super_user_systems_on_the_roster_and_lists_deflections(runner, world) -> None:
     from app.knowledge import services
+    from app.training import queries as training
 
     result = runner.invoke(args=["knowledge", "systems", world.trainer.email, "Visma", "gerica"])
-    assert result.exit_code == 0 and result.output.strip() == "visma,gerica".replace(",", ", ")
-    assert queries.systems_of(world.trainer) == {"visma", "gerica"}
+    assert result.exit_code == 0 and result.stdout.strip() == "visma, gerica"
+    assert "deprecated" in result.stderr
+    assert training.systems_of(world.trainer.id) == {"visma", "gerica"}
     services.record_deflection(actor=world.employee)
     listing = runner.invoke(args=["knowledge", "deflections"])
     assert listing.exit_code == 0 and "\tGRA\t1" in listing.output

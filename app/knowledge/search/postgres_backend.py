@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
-from app.knowledge import text
+from app.knowledge import policy, text
 from app.knowledge.models import Article, SearchWord
 from app.knowledge.render import to_text
 from app.knowledge.search import Hit, SearchOutcome, SearchRequest
@@ -37,14 +37,8 @@ class PostgresBackend:
     name = "postgres"
 
     def _where(self, request: SearchRequest, query: sa.ColumnElement[object]) -> list[sa.ColumnElement[bool]]:
-        access = request.access
-        clauses: list[sa.ColumnElement[bool]] = [
-            VECTOR.op("@@")(query),
-            Article.audience.in_(sorted(access.audiences)),
-            Article.status.in_(sorted(access.statuses)),
-        ]
-        if access.scopes is not None:
-            clauses.append(sa.or_(Article.scope.is_(None), Article.scope.in_(sorted(access.scopes))))
+        # The visibility rule as the SQL filter visible_to() uses: one rule, not a copy.
+        clauses: list[sa.ColumnElement[bool]] = [VECTOR.op("@@")(query), policy.access_filter(request.access)]
         if request.category:
             clauses.append(Article.category == request.category)
         if request.language:

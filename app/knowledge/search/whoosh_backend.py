@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from whoosh.util import IDCHARS
 
 from app.extensions import db
-from app.knowledge import text
+from app.knowledge import policy, text
 from app.knowledge.models import Article
 from app.knowledge.render import to_text
 from app.knowledge.search import Hit, SearchOutcome, SearchRequest
@@ -46,6 +46,7 @@ Segment._random_id = classmethod(_segment_id)  # type: ignore[method-assign,assi
 SHARED = "_shared"  # the scope term of articles shared by all municipalities
 FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 SYNONYM_WEIGHT = 0.4  # a match through the synonym table counts less than the word itself
+SYSTEMS_FIELD = KEYWORD(commas=True)  # "visma,visma flyt skole": one term per system
 
 
 def schema() -> Schema:
@@ -58,6 +59,8 @@ def schema() -> Schema:
         # Plain lower-cased words: the vocabulary "did you mean" chooses from.
         words=KEYWORD(analyzer=RegexTokenizer() ),
         category=ID, audience=ID, status=ID, scope=ID, language=ID,
+        # The article's business systems, case-folded, one term each: the super-user's grant.
+        systems=SYSTEMS_FIELD,
     )
 
 
@@ -77,6 +80,7 @@ def document(article: Article) -> dict[str, str]:
         "status": article.status.value,
         "scope": article.scope or SHARED,
         "language": lang,
+        "systems": ",".join(sorted(policy.article_systems(article))),
     }
 
 
@@ -99,10 +103,28 @@ class WhooshBackend:
         if self._ix is None:
             os.makedirs(self.folder, exist_ok=True)
             if whoosh_index.exists_in(self.folder):
-                self._ix = whoosh_index.open_dir(self.folder)
+                self._ix = self._upgraded(whoosh_index.open_dir(self.folder))
             else:
                 self._ix = whoosh_index.create_in(self.folder, schema())
         return self._ix
+
+    def _upgraded(self, ix: whoosh_index.Index) -> whoosh_index.Index:
+        """An index folder written before the ``systems`` field existed gets the field; its
+        articles carry it from their next change, or all at once with ``search reindex``
+        (until then a super-user's search misses drafts of their systems, never shows more)."""
+        if "systems" in ix.schema:
+            return ix
+        timeout = float(current_app.config.get("SAMDESK_SEARCH_LOCK_SECONDS", 30))
+        writer = ix.writer(timeout=timeout, delay=0.05)
+        try:
+            if "systems" not in writer.schema:  # another worker may have added it meanwhile
+                writer.add_field("systems", SYSTEMS_FIELD)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        log.warning("search index %s lacked the systems field: run `flask search reindex`", self.folder)
+        return whoosh_index.open_dir(self.folder)
 
     def _writer(self) -> Any:
         timeout = float(current_app.config.get("SAMDESK_SEARCH_LOCK_SECONDS", 30))
@@ -115,7 +137,7 @@ class WhooshBackend:
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
-                self._ix = whoosh_index.open_dir(self.folder) if whoosh_index.exists_in(self.folder) else None
+                self._ix = None  # opened again by _index(): another worker's changes
                 self._searcher = self._index().searcher()
             return self._searcher
 
@@ -169,11 +191,23 @@ class WhooshBackend:
     # -- reading ------------------------------------------------------------------------------
 
     def _filter(self, request: SearchRequest) -> wq.Query:
+        """policy.Access as a Whoosh query: the same grants and scopes as access_filter()."""
         access = request.access
-        parts: list[wq.Query] = [
-            wq.Or([wq.Term("audience", a.value) for a in sorted(access.audiences)]),
-            wq.Or([wq.Term("status", s.value) for s in sorted(access.statuses)]),
-        ]
+        grants: list[wq.Query] = []
+        for grant in access.grants:
+            if grant.empty:
+                continue
+            clauses: list[wq.Query] = []
+            if grant.audiences != policy.ALL_AUDIENCES:
+                clauses.append(wq.Or([wq.Term("audience", a.value) for a in sorted(grant.audiences)]))
+            if grant.statuses != policy.ALL_STATUSES:
+                clauses.append(wq.Or([wq.Term("status", s.value) for s in sorted(grant.statuses)]))
+            if grant.systems is not None:
+                clauses.append(wq.Or([wq.Term("systems", s) for s in sorted(grant.systems)]))
+            grants.append(wq.And(clauses) if clauses else wq.Every())
+        if not grants:
+            return wq.NullQuery
+        parts: list[wq.Query] = [grants[0] if len(grants) == 1 else wq.Or(grants)]
         if access.scopes is not None:
             parts.append(wq.Or([wq.Term("scope", SHARED)] + [wq.Term("scope", c) for c in sorted(access.scopes)]))
         if request.category:
@@ -193,7 +227,12 @@ class WhooshBackend:
 
     def _allowed(self, searcher: Searcher, request: SearchRequest) -> Any:
         """The documents the reader may see, as a set of document numbers: computed once per
-        searcher (the index as it is now) and kind of reader, not on every search."""
+        searcher (the index as it is now) and kind of reader, not on every search.
+
+        The key is the whole ``Access``, a super-user's systems included, so it depends on
+        nothing but the index: a roster change gives the super-user another key (their old
+        set is never read for them again), and an article change gives a new searcher, which
+        empties the cache."""
         key = (request.access, request.category, request.language)
         with self._lock:
             if self._allowed_for is not searcher:
