@@ -1,7 +1,7 @@
 """articles.search_vector stays in the row (STORAGE MAIN), so ranking reads no TOAST
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0016
 Create Date: 2026-11-30 22:40:00
 
 Ranking a common word runs ts_rank over every match. With the default storage (EXTENDED) a
@@ -14,7 +14,7 @@ PostgreSQL only; SQLite has no such column (its search is Whoosh).
 from alembic import op
 
 revision = '0018'
-down_revision = '0013'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
