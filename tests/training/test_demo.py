@@ -26,4 +26,4 @@ def test_demo_load_adds_courses_sessions_material_and_nabohjelp_once(runner) -> 
     assert [(m.kind.value, m.current_version) for m in queries.materials(elements.id)] == [("page", 2), ("article", 1)]
     waiting = db.session.scalars(sa.select(Enrolment).where(Enrolment.status == "waiting")).all()
     assert len(waiting) == 1 and queries.waiting_rank(waiting[0]) == 1
-    assert {e.system for e in queries.roster()} == {"Elements", "Visma Flyt Skole"}
+    assert {e.system for e in queries.roster()} == {"Elements", "Visma Flyt Skole", "Gerica"}  # Gerica: app/demo/systems.py
