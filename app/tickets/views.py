@@ -82,10 +82,10 @@ def new() -> Any:
     )
 
 
-def _known_systems(municipality_id: int | None = None) -> list[str]:
-    """The business systems the municipality's cases already name; the templates add those
-    other domains know (the training roster's and courses') when those are installed."""
-    return queries.systems_in_use(municipality_id if municipality_id is not None else _user().municipality_id)
+def _known_systems() -> list[str]:
+    """The business systems the cases of the user's municipality already name; the templates
+    add those other domains know (the training roster's and courses') when they are installed."""
+    return queries.systems_in_use(_user().municipality_id)
 
 
 def _form_error(template: str, form: FlaskForm, error: DomainError, **context: Any) -> Any:
@@ -194,7 +194,7 @@ def _render_case(
         "tickets/ticket.html", d=detail, t=ticket, f=case_forms, can=_allowed(user, ticket),
         reopen_until=ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"]),
         page_error=page_error, failed=failed[0] if failed else None, labels=_history_labels(),
-        known_systems=_known_systems(ticket.municipality_id) if policy.can_work(user, ticket) else [],
+        known_systems=queries.systems_in_use(ticket.municipality_id) if policy.can_work(user, ticket) else [],
     ), status
 
 
