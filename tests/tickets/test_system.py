@@ -152,3 +152,18 @@ def test_systems_in_use_are_the_municipalitys_most_used_first_one_spelling_each(
 
     assert queries.systems_in_use(world.employee.municipality_id) == ["VISMA", "Elements"]
     assert queries.systems_in_use(None) == []
+
+
+def test_the_persons_export_lists_the_system_and_anonymising_keeps_it_for_the_figures(world) -> None:
+    from app.accounts.erasure import placeholder_user
+    from app.accounts.services import system_user
+    from app.tickets import retention
+
+    ticket = make_ticket(world.employee, subject="Anne får ikke logget inn", system="Visma")
+
+    cases, _files = retention.export_tickets(world.employee.id)
+    retention.anonymise_ticket(ticket.id, actor=system_user(), placeholder=placeholder_user())
+
+    assert [(c["ref"], c["system"]) for c in cases] == [(ticket.ref, "Visma")]
+    assert (_fresh(ticket).system, _fresh(ticket).system_key) == ("Visma", "visma")
+    assert _fresh(ticket).subject != "Anne får ikke logget inn"
