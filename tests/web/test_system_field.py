@@ -91,6 +91,8 @@ def test_the_agent_changes_the_system_on_the_case_page_and_history_shows_it(as_u
     assert _events(ticket.id)[-1] is EventKind.SYSTEM_CHANGED
     page = browser.get(case).text
     assert "Fagsystem endret" in page and "Visma → Elements" in page and "Endre fagsystem" in page
+    browser.submit(case, f"{case}/fagsystem", {"system-system": ""}, prefix="system")
+    assert "Elements → –" in browser.get(case).text  # removing it shows what was removed
 
 
 def test_a_refused_system_change_shows_the_error_next_to_the_field(as_user: Any, world: World) -> None:
