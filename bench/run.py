@@ -478,7 +478,7 @@ def run_mail_bench() -> None:
     import importlib
     import importlib.util
 
-    for name in ("bench.mail", "bench.sla", "bench.telephony", "bench.training"):
+    for name in ("bench.mail", "bench.sla", "bench.telephony", "bench.training", "bench.systems"):
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)

@@ -237,4 +237,5 @@ def load() -> dict[str, int]:
     created["sms"] = load_telephony()["sms"]
     created["articles"] = knowledge.load()
     created.update(training_demo.load())
+    created.update(__import__("app.demo.systems", fromlist=["load"]).load())  # fagsystem on cases
     return created

@@ -74,6 +74,7 @@ class TicketOut(Schema):
     status = Function(lambda t: t.status.value, metadata={**STR, "enum": STATUSES}, required=True)
     priority = Function(lambda t: t.priority.value, metadata={**STR, "enum": PRIORITIES}, required=True)
     category = String(allow_none=True, required=True)
+    system = String(allow_none=True, required=True, metadata={"description": "The business system (fagsystem), as typed."})
     channel = Function(lambda t: t.channel.value, metadata={**STR, "enum": CHANNELS}, required=True)
     municipality = Function(
         lambda t: t.municipality.code if t.municipality else None, allow_none=True, metadata=STR, required=True
@@ -169,6 +170,9 @@ class TicketIn(inputs.Schema):
     requester = Email(load_default=None, allow_none=True, metadata={"description": "Agents only."})
     channel = String(load_default=None, allow_none=True, validate=OneOf(CHANNELS),
                      metadata={"description": "Agents only; default `api`."})
+    # No length here: the service trims it first and answers 400 naming `system` over 80.
+    system = String(load_default=None, allow_none=True,
+                    metadata={"description": "The business system (fagsystem) the case is about, at most 80 characters."})
 
 
 class MessageIn(inputs.Schema):
@@ -200,6 +204,11 @@ class PriorityIn(inputs.Schema):
 class CategoryIn(inputs.Schema):
     category = String(required=True, allow_none=True, validate=OneOf(list(CATEGORIES)),
                       metadata={"description": "null removes the category."})
+
+
+class SystemIn(inputs.Schema):
+    system = String(required=True, allow_none=True,
+                    metadata={"description": "The business system, at most 80 characters; null or \"\" removes it."})
 
 
 class MoveIn(inputs.Schema):
@@ -289,7 +298,7 @@ def create_ticket(data: dict[str, Any]) -> Any:
     return services.create_ticket(
         subject=data["subject"], body=data["body"], actor=current_api_user(),
         requester_email=data.get("requester"), channel=Channel.API, chosen_channel=data.get("channel"),
-        category=data.get("category"), priority=data.get("priority"),
+        category=data.get("category"), priority=data.get("priority"), system=data.get("system"),
     )
 
 
@@ -403,6 +412,15 @@ def set_priority(ref: str, data: dict[str, Any]) -> Any:
 @bp.doc(summary="Change the category (null removes it)", responses={**ERRORS, 403: "Forbidden"})
 def set_category(ref: str, data: dict[str, Any]) -> Any:
     return services.set_category(ref, data["category"], actor=current_api_user())
+
+
+@bp.post("/tickets/<ref>/system")
+@bp.auth_required(auth)
+@bp.input(SystemIn, arg_name="data")
+@bp.output(TicketOut)
+@bp.doc(summary="Change the business system (null removes it)", responses={**ERRORS, 403: "Forbidden"})
+def set_system(ref: str, data: dict[str, Any]) -> Any:
+    return services.set_system(ref, data["system"], actor=current_api_user())
 
 
 @bp.post("/tickets/<ref>/move")

@@ -59,6 +59,11 @@ class NewTicketForm(FlaskForm):
         description=_l("What happened, what did you expect, and what have you tried?"),
     )
     category = SelectField(_l("Category"), choices=_category_choices, validators=[Optional()])
+    # Checked by the service (trimmed, at most 80 characters), which names the field.
+    system = StringField(
+        _l("Business system (optional)"), validators=[Optional()],
+        description=_l("The program the case is about, such as Visma or Elements."),
+    )
     priority = SelectField(
         _l("Priority"), choices=lambda: _priority_choices(EMPLOYEE_PRIORITIES), default="normal"
     )
@@ -116,6 +121,11 @@ class StatusForm(FlaskForm):
 class CategoryForm(FlaskForm):
     category = SelectField(_l("Category"), choices=lambda: [("", _l("No category"))] + _category_choices()[1:],
                            validators=[Optional()])
+
+
+class SystemForm(FlaskForm):
+    system = StringField(_l("Business system"), validators=[Optional()],
+                         description=_l("Leave empty to remove it."))
 
 
 class MoveForm(FlaskForm):

@@ -116,6 +116,7 @@ class EventKind(enum.StrEnum):
     STATUS_CHANGED = "status_changed"
     PRIORITY_CHANGED = "priority_changed"
     CATEGORY_CHANGED = "category_changed"
+    SYSTEM_CHANGED = "system_changed"
     REPLIED = "replied"
     NOTED = "noted"
     ATTACHMENT_ADDED = "attachment_added"
@@ -146,6 +147,7 @@ EVENT_LABELS = {
     EventKind.STATUS_CHANGED: _l("Status changed"),
     EventKind.PRIORITY_CHANGED: _l("Priority changed"),
     EventKind.CATEGORY_CHANGED: _l("Category changed"),
+    EventKind.SYSTEM_CHANGED: _l("Business system changed"),
     EventKind.REPLIED: _l("Replied"),
     EventKind.NOTED: _l("Internal note"),
     EventKind.ATTACHMENT_ADDED: _l("Attachment added"),
@@ -161,6 +163,16 @@ EVENT_LABELS = {
     EventKind.DEVIATION_HANDLED: _l("Deviation answered"),
     EventKind.SMS_STATUS: _l("SMS delivery"),
 }
+
+# A business system's name on a case: at most this many characters.
+SYSTEM_MAX = 80
+
+
+def system_key(name: str | None) -> str | None:
+    """The key business-system names are compared by: case-folded, so "visma" is "Visma" and
+    "ØKONOMI" is "økonomi"."""
+    return name.casefold()[:SYSTEM_MAX] if name else None
+
 
 CATEGORIES = (
     "account",
@@ -227,6 +239,14 @@ class Ticket(Base):
         sa.Index("ix_tickets_pooled_created", "was_pooled", "created_at", "id"),
         sa.Index("ix_tickets_status_resolved", "status", "resolved_at"),
         sa.Index("ix_tickets_created", "created_at", "id"),
+        # Cases per business system since a date (training's suggested courses), and the systems
+        # a municipality's cases use (the new-case page's suggestions): only cases with a system.
+        sa.Index("ix_tickets_system_created", "created_at", "system_key", "system",
+                 sqlite_where=sa.text("system_key IS NOT NULL"),
+                 postgresql_where=sa.text("system_key IS NOT NULL")),
+        sa.Index("ix_tickets_municipality_system", "municipality_id", "system_key", "system",
+                 sqlite_where=sa.text("system_key IS NOT NULL"),
+                 postgresql_where=sa.text("system_key IS NOT NULL")),
     )
 
     id: Mapped[intpk]
@@ -235,6 +255,10 @@ class Ticket(Base):
     status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.NEW)
     priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
     category: Mapped[str | None] = mapped_column(sa.String(40))
+    # The business system (fagsystem) the case is about, as typed (trimmed), and its case-folded
+    # key that every comparison and count uses (SQLite's lower() knows only ASCII; ADR 0095).
+    system: Mapped[str | None] = mapped_column(sa.String(SYSTEM_MAX))
+    system_key: Mapped[str | None] = mapped_column(sa.String(SYSTEM_MAX))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel))
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # The requester's municipality, fixed for the ticket's life; None only for triage mail

@@ -582,16 +582,46 @@ def move_targets(ticket: Ticket) -> list[Queue]:
 # Counts for other domains (training's suggested courses)
 
 
-def count_matching_subjects(terms: Sequence[str], since: datetime) -> dict[str, int]:
-    """How many cases created since ``since`` mention each term in their subject or public
-    messages (any case). Aggregates only: no case is shown, so no visibility rule applies."""
-    counts: dict[str, int] = {}
-    for term in terms[:100]:
-        match = _text_match(term, with_internal=False)
-        counts[term] = int(
-            db.session.scalar(
-                sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at >= since, match)
-            )
-            or 0
-        )
-    return counts
+@dataclass(frozen=True)
+class SystemCount:
+    key: str  # models.system_key of the name
+    name: str  # the spelling most of these cases use
+    cases: int
+
+
+def _by_system(rows: Sequence[Any]) -> dict[str, SystemCount]:
+    """(key, spelling, count) rows to one SystemCount per key, named by its most used spelling
+    (ties: the first in code-point order, the same on every database)."""
+    spellings: dict[str, list[tuple[int, str]]] = {}
+    for key, name, count in rows:
+        spellings.setdefault(str(key), []).append((int(count), str(name)))
+    return {
+        key: SystemCount(key, min(found, key=lambda f: (-f[0], f[1]))[1], sum(n for n, _ in found))
+        for key, found in spellings.items()
+    }
+
+
+def count_cases_by_system(since: datetime) -> dict[str, SystemCount]:
+    """How many cases created since ``since`` name each business system, by its case-folded key
+    (any case: aggregates only, no case is shown, so no visibility rule applies). Reads only
+    cases with a system, through the partial index ix_tickets_system_created."""
+    rows = db.session.execute(
+        sa.select(Ticket.system_key, Ticket.system, sa.func.count())
+        .where(Ticket.system_key.is_not(None), Ticket.created_at >= since)
+        .group_by(Ticket.system_key, Ticket.system)
+    ).all()
+    return _by_system(rows)
+
+
+def systems_in_use(municipality_id: int | None, *, limit: int = 200) -> list[str]:
+    """The business systems the cases of a municipality name, one spelling each, the most used
+    first (the suggestions on the case forms), through ix_tickets_municipality_system."""
+    if municipality_id is None:
+        return []
+    rows = db.session.execute(
+        sa.select(Ticket.system_key, Ticket.system, sa.func.count())
+        .where(Ticket.municipality_id == municipality_id, Ticket.system_key.is_not(None))
+        .group_by(Ticket.system_key, Ticket.system)
+    ).all()
+    found = sorted(_by_system(rows).values(), key=lambda c: (-c.cases, c.key))
+    return [c.name for c in found[:limit]]

@@ -1,6 +1,6 @@
 """Anonymising cases (retention and erasure, app/privacy): the tickets domain's own part.
 
-What the statistics need stays: times, municipality, queue, category, priority, channel,
+What the statistics need stays: times, municipality, queue, category, business system, priority, channel,
 status, who on the staff worked it. What names or describes the person goes: subject, message
 text, attachment files and names, free-text history notes, and the requester (pointed at one
 placeholder user). Files are deleted after commit when no other attachment has the same hash.
@@ -106,7 +106,7 @@ def export_tickets(user_id: int) -> tuple[list[dict[str, object]], list[tuple[st
             files.append((a.sha256, f"files/{ticket.ref}/{a.id}-{a.filename}"))
         cases.append({
             "ref": ticket.ref, "subject": ticket.subject, "status": ticket.status.value,
-            "category": ticket.category, "channel": ticket.channel.value,
+            "category": ticket.category, "system": ticket.system, "channel": ticket.channel.value,
             "created_at": ticket.created_at.isoformat(),
             "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
             "messages": [{"at": m.created_at.isoformat(),

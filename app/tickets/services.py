@@ -23,6 +23,7 @@ from app.tickets import hooks, notify, policy, queries, storage
 from app.tickets.models import (
     AGENT_CHANNELS,
     CATEGORIES,
+    SYSTEM_MAX,
     AccessLogEntry,
     Attachment,
     Channel,
@@ -35,6 +36,7 @@ from app.tickets.models import (
     Ticket,
     TicketCounter,
     TicketEvent,
+    system_key,
     transition_allowed,
 )
 
@@ -93,6 +95,15 @@ def _clean_subject(subject: str | None) -> str:
     if len(subject) > 200:
         raise Invalid("subject", _l("The subject can be at most 200 characters."))
     return subject
+
+
+def _clean_system(system: str | None) -> str | None:
+    """A business system's name as typed, trimmed and with inner runs of spaces made one; None
+    when empty. Matching ignores case (``models.system_key``)."""
+    name = " ".join(_clean_text(system).split())
+    if len(name) > SYSTEM_MAX:
+        raise Invalid("system", _l("The business system can be at most %(n)s characters.", n=SYSTEM_MAX))
+    return name or None
 
 
 def _clean_body(body: str | None, field: str = "body") -> str:
@@ -171,7 +182,7 @@ def create_ticket(
     chosen_channel: Channel | str | None = None, category: str | None = None,
     priority: Priority | str | None = None, files: Sequence[NewFile] = (),
     email_message_id: str | None = None, to_triage: bool = False,
-    allow_unknown_files: bool = False, notify_requester: bool = True,
+    allow_unknown_files: bool = False, notify_requester: bool = True, system: str | None = None,
 ) -> Ticket:
     """File a case. Employees file for themselves; agents may register one on behalf of an
     employee (phone, letter, walk-in). It lands in the requester's municipality's first line.
@@ -202,6 +213,7 @@ def create_ticket(
     if category is not None and category != "" and category not in CATEGORIES:
         raise Invalid("category", _l("Unknown category."))
     subject = _clean_subject(subject)
+    system = _clean_system(system)
     text = _clean_body(body)
     if not text and not files:
         raise Invalid("body", _l("Describe what you need help with."))
@@ -228,7 +240,8 @@ def create_ticket(
     number = next_number(prefix)
     ticket = Ticket(
         ref=f"{prefix}-{number}", subject=subject, status=Status.NEW, priority=priority,
-        category=category or None, channel=channel, requester=requester,
+        category=category or None, system=system, system_key=system_key(system),
+        channel=channel, requester=requester,
         requester_id=requester.id, municipality_id=requester.municipality_id, queue=queue,
         queue_id=queue.id, was_pooled=queue.kind is QueueKind.SECOND_LINE,
         created_by_id=actor.id,
@@ -485,6 +498,23 @@ def set_category(ref: str, category: str | None, *, actor: User) -> Ticket:
     if (category or None) != ticket.category:
         _record(ticket, actor, EventKind.CATEGORY_CHANGED, before=ticket.category, after=category or None)
         ticket.category = category or None
+    return ticket
+
+
+@atomic
+def set_system(ref: str, system: str | None, *, actor: User) -> Ticket:
+    """Set, change or (with None or "") clear the business system a case is about. The agents
+    who may change its category may change this; the history shows the names before and after.
+    A change of case only ("visma" to "Visma") is recorded too: it is what others will read."""
+    ticket = queries.get_visible(ref, actor, lock=True)
+    if not policy.can_work(actor, ticket):
+        raise Forbidden(_l("You cannot change the business system of this case."), field="system")
+    if ticket.status is Status.CLOSED:
+        raise Invalid("status", _l("The case is closed."), code="ticket_closed")
+    name = _clean_system(system)
+    if name != ticket.system:
+        _record(ticket, actor, EventKind.SYSTEM_CHANGED, before=ticket.system, after=name)
+        ticket.system, ticket.system_key = name, system_key(name)
     return ticket
 
 

@@ -64,18 +64,28 @@ def new() -> Any:
     form = forms.NewTicketForm()
     if request.method == "GET" and request.args.get("emne"):  # from the help pages' "search first"
         form.subject.data = request.args["emne"][:200]
+    if request.method == "GET" and request.args.get("system"):  # a link for one business system
+        form.system.data = request.args["system"][:80]
     if form.validate_on_submit():
         try:
             ticket = services.create_ticket(
                 subject=form.subject.data or "", body=form.body.data or "", actor=_user(),
-                channel=Channel.WEB, category=form.category.data or None,
+                channel=Channel.WEB, category=form.category.data or None, system=form.system.data,
                 priority=form.priority.data, files=forms.new_files(form.files.data),
             )
         except DomainError as error:
-            return _form_error("tickets/new.html", form, error)
+            return _form_error("tickets/new.html", form, error, known_systems=_known_systems())
         flash(_("Your case %(ref)s is registered. We will answer you here and by email.", ref=ticket.ref), "success")
         return redirect(url_for("tickets.show", ref=ticket.ref))
-    return render_template("tickets/new.html", form=form), 400 if form.errors else 200
+    return render_template("tickets/new.html", form=form, known_systems=_known_systems()), (
+        400 if form.errors else 200
+    )
+
+
+def _known_systems() -> list[str]:
+    """The business systems the cases of the user's municipality already name; the templates
+    add those other domains know (the training roster's and courses') when they are installed."""
+    return queries.systems_in_use(_user().municipality_id)
 
 
 def _form_error(template: str, form: FlaskForm, error: DomainError, **context: Any) -> Any:
@@ -110,6 +120,8 @@ def _case_forms(detail: queries.TicketDetail) -> dict[str, FlaskForm]:
     priority.priority.data = ticket.priority.value
     category = forms.CategoryForm(prefix="category")
     category.category.data = ticket.category or ""
+    system = forms.SystemForm(prefix="system")
+    system.system.data = ticket.system or ""
     move = forms.MoveForm(prefix="move")
     move.queue.choices = [(q.slug, q.name) for q in queries.move_targets(ticket)]
     return {
@@ -121,6 +133,7 @@ def _case_forms(detail: queries.TicketDetail) -> dict[str, FlaskForm]:
         "status": status,
         "priority": priority,
         "category": category,
+        "system": system,
         "move": move,
         "claim": forms.ButtonForm(prefix="claim"),
         "solved": forms.ButtonForm(prefix="solved"),
@@ -181,6 +194,7 @@ def _render_case(
         "tickets/ticket.html", d=detail, t=ticket, f=case_forms, can=_allowed(user, ticket),
         reopen_until=ticket.reopenable_until(current_app.config["SAMDESK_REOPEN_DAYS"]),
         page_error=page_error, failed=failed[0] if failed else None, labels=_history_labels(),
+        known_systems=queries.systems_in_use(ticket.municipality_id) if policy.can_work(user, ticket) else [],
     ), status
 
 
@@ -305,6 +319,15 @@ def category(ref: str) -> Any:
     ), _("The category is changed."))
 
 
+@bp.post("/saker/<ref>/fagsystem")
+@login_required
+def system(ref: str) -> Any:
+    form = forms.SystemForm(prefix="system")
+    return _act(ref, "system", form, lambda: services.set_system(
+        ref, form.system.data or None, actor=_user()
+    ), _("The business system is changed."))
+
+
 @bp.post("/saker/<ref>/flytt")
 @login_required
 def move(ref: str) -> Any:
@@ -412,10 +435,13 @@ def register() -> Any:
                 subject=form.subject.data or "", body=form.body.data or "", actor=_user(),
                 requester_email=form.requester.data or "", channel=Channel.WEB,
                 chosen_channel=form.channel.data, category=form.category.data or None,
-                priority=form.priority.data, files=forms.new_files(form.files.data),
+                system=form.system.data, priority=form.priority.data,
+                files=forms.new_files(form.files.data),
             )
         except DomainError as error:
-            return _form_error("tickets/register.html", form, error)
+            return _form_error("tickets/register.html", form, error, known_systems=_known_systems())
         flash(_("The case %(ref)s is registered for %(name)s.", ref=ticket.ref, name=ticket.requester.display_name), "success")
         return redirect(url_for("tickets.show", ref=ticket.ref))
-    return render_template("tickets/register.html", form=form), 400 if form.errors else 200
+    return render_template("tickets/register.html", form=form, known_systems=_known_systems()), (
+        400 if form.errors else 200
+    )

@@ -374,23 +374,33 @@ def suggested_courses(
     now: datetime, *, days: int = 90, min_minutes: int = 60, min_cases: int = 5, limit: int = 10,
 ) -> list[Suggestion]:
     """Systems and topics with much nabohjelp or many cases in the last ``days`` days, and no
-    coming course that covers them, the most needed first."""
+    coming course that covers them, the most needed first. Names that differ only in case are
+    one topic (the first spelling met: nabohjelp, then the roster, then the cases)."""
     from datetime import timedelta
 
     from app.tickets import queries as tickets
 
     since = now - timedelta(days=days)
-    by_topic = {f.topic: f for f in help_by_topic(since.date())}
-    candidates = list(dict.fromkeys([*by_topic, *roster_systems()]))
-    cases = tickets.count_matching_subjects(candidates, since) if candidates else {}
+    # Cases are counted by the business system they name (tickets' system field), never by
+    # words in their text: a case about Visma that mentions Teams counts for Visma only.
+    cases = tickets.count_cases_by_system(since)
+    names: dict[str, str] = {}
+    minutes: dict[str, int] = {}
+    helps: dict[str, int] = {}
+    for figure in help_by_topic(since.date()):
+        key = figure.topic.casefold()
+        names.setdefault(key, figure.topic)
+        minutes[key] = minutes.get(key, 0) + figure.minutes
+        helps[key] = helps.get(key, 0) + figure.helps
+    for name in [*roster_systems(), *(c.name for c in cases.values())]:
+        names.setdefault(name.casefold(), name)
     covered = systems_with_coming_course(now)
     found = []
-    for topic in candidates:
-        if topic.casefold() in covered:
+    for key, topic in names.items():
+        if key in covered:
             continue
-        figure = by_topic.get(topic)
-        suggestion = Suggestion(topic=topic, minutes=figure.minutes if figure else 0,
-                                helps=figure.helps if figure else 0, cases=cases.get(topic, 0))
+        count = cases[key].cases if key in cases else 0
+        suggestion = Suggestion(topic=topic, minutes=minutes.get(key, 0), helps=helps.get(key, 0), cases=count)
         if suggestion.minutes >= min_minutes or suggestion.cases >= min_cases:
             found.append(suggestion)
     found.sort(key=lambda s: (-s.score, s.topic.casefold()))
@@ -405,6 +415,29 @@ def roster_for_text(text: str, municipality_id: int | None, *, every: bool = Fal
         return entries
     folded = (text or "").casefold()
     return [e for e in entries if e.system.casefold() in folded] if folded else []
+
+
+def roster_for_case(system: str | None, subject: str, municipality_id: int | None) -> Sequence[RosterEntry]:
+    """Go-to colleagues for a case: those for its business system when it names one (compared
+    case-folded), otherwise those whose system the subject mentions."""
+    if not system:
+        return roster_for_text(subject, municipality_id)
+    key = system.casefold()
+    return [e for e in roster(municipality_id=municipality_id) if e.system.casefold() == key]
+
+
+def known_systems() -> list[str]:
+    """Business systems training knows: the roster's and the courses', one spelling each."""
+    names = [*roster_systems()]
+    for systems in db.session.scalars(sa.select(Course.systems)):
+        names.extend(s for s in systems or [] if isinstance(s, str))
+    seen: set[str] = set()
+    unique = []
+    for name in names:
+        if name.strip() and name.casefold() not in seen:
+            seen.add(name.casefold())
+            unique.append(name.strip())
+    return sorted(unique, key=str.casefold)
 
 
 # --------------------------------------------------------------------------------------------

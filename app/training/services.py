@@ -644,7 +644,8 @@ def confirm_help(token: str, *, confirmed: bool) -> NeighbourHelp:
 def resolve_with_help(ref: str, *, helper_email: str, minutes: int, actor: User,
                       topic: str | None = None, system: str | None = None) -> NeighbourHelp:
     """An agent resolves a case as "solved with nabohjelp from X": the case is resolved with a
-    note saying so, and the nabohjelp is recorded for the requester."""
+    note saying so, and the nabohjelp is recorded for the requester, for the business system
+    given or else the case's own."""
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
@@ -661,7 +662,7 @@ def resolve_with_help(ref: str, *, helper_email: str, minutes: int, actor: User,
     ticket_services.set_status(ticket.ref, Status.RESOLVED, note=note, actor=actor)
     return record_help(
         helped_email=ticket.requester.email, helper_email=helper.email,
-        topic=topic or ticket.subject, system=system, minutes=minutes,
+        topic=topic or ticket.subject, system=system or ticket.system, minutes=minutes,
         ticket_ref=ticket.ref, actor=actor,
     )
 

@@ -40,8 +40,12 @@ def _register_privacy_hook(_state: Any) -> None:
 
 @bp.app_context_processor
 def _roster_helper() -> dict[str, Any]:
-    """`training_roster_for(text, municipality_id)` for the case pages' small roster boxes."""
-    return {"training_roster_for": queries.roster_for_text}
+    """For the ticket pages' small roster boxes and system suggestions (tickets never import
+    training): `training_roster_for(text, municipality_id)`, `training_roster_for_case(system,
+    subject, municipality_id)` and `training_known_systems()`."""
+    return {"training_roster_for": queries.roster_for_text,
+            "training_roster_for_case": queries.roster_for_case,
+            "training_known_systems": queries.known_systems}
 
 
 def _user() -> Any:

@@ -6,7 +6,7 @@ super_user_systems row becomes a roster entry (no unit, the user's own municipal
 user is already on the roster for that system under any unit or spelling, and the table goes.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-11-30 22:40:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -37,6 +37,7 @@ OPERATIONS = [
     ("GET", "/api/v1/tickets/{ref}/access-log"),
     ("POST", "/api/v1/tickets/{ref}/assign"),
     ("POST", "/api/v1/tickets/{ref}/category"),
+    ("POST", "/api/v1/tickets/{ref}/system"),
     ("POST", "/api/v1/tickets/{ref}/attachments"),
     ("GET", "/api/v1/tickets/{ref}/attachments/{attachment_id}"),
     ("POST", "/api/v1/tickets/{ref}/claim"),

@@ -28,6 +28,7 @@ ROUTES = [
     ("POST", "/status", {"status": "open"}),
     ("POST", "/priority", {"priority": "high"}),
     ("POST", "/category", {"category": "printing"}),
+    ("POST", "/system", {"system": "Visma"}),
     ("POST", "/move", {"queue": "andrelinje", "note": "Flytt"}),
     ("GET", "/access-log", None),
     ("POST", "/deviations", {"kind": "complaint", "text": "Ingen svar"}),

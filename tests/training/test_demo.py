@@ -26,7 +26,7 @@ def test_demo_load_adds_courses_sessions_material_and_nabohjelp_once(runner) -> 
     assert [(m.kind.value, m.current_version) for m in queries.materials(elements.id)] == [("page", 2), ("article", 1)]
     waiting = db.session.scalars(sa.select(Enrolment).where(Enrolment.status == "waiting")).all()
     assert len(waiting) == 1 and queries.waiting_rank(waiting[0]) == 1
-    assert {e.system for e in queries.roster()} == {"Elements", "Visma Flyt Skole", "Visma", "Gerica"}
+    assert {e.system for e in queries.roster()} == {"Elements", "Visma Flyt Skole", "Visma", "Gerica"}  # Gerica also from app/demo/systems.py
     # The demo trainer is the super-user for Visma and Gerica: she sees the Gerica draft, others do not.
     from app.accounts import queries as accounts
     from app.knowledge import queries as knowledge

@@ -114,14 +114,40 @@ def test_topics_with_much_help_and_no_coming_course_are_suggested(world) -> None
                          minutes=70, actor=world.employee)
     services.record_help(helped_email=world.employee2.email, topic="Lite", system="Word",
                          minutes=5, actor=world.employee)
-    for _ in range(5):
-        make_ticket(world.employee, subject="Visma lønn viser feil trekk")
+    for system in ("Visma", "visma", "VISMA ", "Visma", "Visma"):
+        make_ticket(world.employee, subject="Lønnsslippen viser feil trekk", system=system)
     services.add_to_roster(system="Visma", email=world.employee2.email, actor=world.manager)
     make_session(make_course(world.trainer, systems=["Teams"]), world.trainer)
 
     suggested = queries.suggested_courses(utcnow())
 
     assert [(s.topic, s.minutes, s.cases) for s in suggested] == [("Elements", 90, 0), ("Visma", 0, 5)]
+
+
+def test_suggested_courses_count_cases_by_their_system_not_by_words_in_the_subject(world) -> None:
+    for _ in range(5):
+        make_ticket(world.employee, subject="Visma lønn viser feil trekk", system="Elements")
+        make_ticket(world.employee, subject="Visma lønn viser feil trekk")
+    for _ in range(4):
+        make_ticket(world.lun_employee, subject="Kan ikke logge inn", system="Økonomi")
+    make_ticket(world.lun_employee, subject="Kan ikke logge inn", system="ØKONOMI")
+    services.add_to_roster(system="Visma", email=world.employee2.email, actor=world.manager)
+
+    suggested = queries.suggested_courses(utcnow())
+
+    # Visma is on the roster and in every subject, yet no case names it as its system; cases
+    # from every municipality count, and "ØKONOMI" is "Økonomi" (case-folded beyond ASCII).
+    assert [(s.topic, s.cases) for s in suggested] == [("Elements", 5), ("Økonomi", 5)]
+
+
+def test_cases_older_than_the_window_do_not_count_for_suggested_courses(world) -> None:
+    import time_machine
+
+    with time_machine.travel(utcnow() - timedelta(days=91), tick=False):
+        for _ in range(5):
+            make_ticket(world.employee, subject="Gammel sak", system="Elements")
+
+    assert queries.suggested_courses(utcnow()) == []
 
 
 def test_roster_lists_go_to_colleagues_per_system(world) -> None:
