@@ -318,14 +318,18 @@ def systems_with_coming_course(now: datetime) -> set[str]:
 
 
 def roster(system: str | None = None, municipality_id: int | None = None) -> Sequence[RosterEntry]:
+    """The go-to colleagues (of one system, matched by ``system_key``: SQLite's ``lower()``
+    folds only ASCII, so "ØKONOMI" would miss "Økonomi" there). The roster is a short list."""
     stmt = sa.select(RosterEntry)
-    if system:
-        stmt = stmt.where(sa.func.lower(RosterEntry.system) == system.strip().lower())
     if municipality_id is not None:
         stmt = stmt.where(
             sa.or_(RosterEntry.municipality_id.is_(None), RosterEntry.municipality_id == municipality_id)
         )
-    return db.session.scalars(stmt.order_by(RosterEntry.system, RosterEntry.unit, RosterEntry.id)).all()
+    entries = db.session.scalars(stmt.order_by(RosterEntry.system, RosterEntry.unit, RosterEntry.id)).all()
+    if system and system.strip():
+        wanted = system_key(system)
+        return [e for e in entries if system_key(e.system) == wanted]
+    return entries
 
 
 def roster_of(user_id: int) -> Sequence[RosterEntry]:

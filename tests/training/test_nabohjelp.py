@@ -165,6 +165,12 @@ def test_roster_lists_go_to_colleagues_per_system(world) -> None:
     assert queries.roster(system="Elements", municipality_id=world.employee.municipality_id) == []
 
 
+def test_roster_matches_a_system_ignoring_case_beyond_ascii(world) -> None:
+    services.add_to_roster(system="Økonomi", email=world.employee2.email, actor=world.manager)
+    for asked in ("ØKONOMI", "økonomi", "  Økonomi "):
+        assert [e.user.email for e in queries.roster(system=asked)] == [world.employee2.email]
+
+
 def test_erasing_a_person_forgets_their_nabohjelp_text_and_roster_places(world) -> None:
     from app.privacy import services as privacy
 
