@@ -66,6 +66,11 @@ def can_enrol_other(actor: User, participant: User) -> bool:
     )
 
 
+def can_read_municipality_enrolments(user: User) -> bool:
+    """A manager sees the enrolments of the people of their own municipality."""
+    return user.has_role(Role.MANAGER) and user.municipality_id is not None
+
+
 def can_see_participants(user: User, session: CourseSession) -> bool:
     return can_teach(user, session.course)
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.accounts.models import User
 from app.db import is_postgres
@@ -51,6 +51,14 @@ def courses_taught_by(user: User) -> Sequence[Course]:
         .where(CourseTrainer.user_id == user.id)
         .order_by(Course.title)
     ).all()
+
+
+def course_page(*, before_id: int | None = None, limit: int = 50) -> Sequence[Course]:
+    """Courses newest first, paged by id (every employee may read every course)."""
+    stmt = sa.select(Course)
+    if before_id is not None:
+        stmt = stmt.where(Course.id < before_id)
+    return db.session.scalars(stmt.order_by(Course.id.desc()).limit(limit)).all()
 
 
 def missing_session(session_id: int) -> NotFound:
@@ -166,6 +174,26 @@ def enrolments_of_user(user_id: int) -> Sequence[Enrolment]:
     ).all()
 
 
+@dataclass(frozen=True)
+class MyCourses:
+    """A person's record: the seats they have coming, the waiting lists they are on, and the
+    courses they attended."""
+
+    coming: list[Enrolment]
+    waiting: list[Enrolment]
+    completed: list[Enrolment]
+
+
+def my_courses(user: User, now: datetime) -> MyCourses:
+    mine = enrolments_of_user(user.id)
+    return MyCourses(
+        coming=[e for e in mine if e.status is EnrolmentStatus.ENROLLED and e.session.ends_at > now
+                and not e.session.is_cancelled],
+        waiting=[e for e in mine if e.status is EnrolmentStatus.WAITING and e.session.ends_at > now],
+        completed=[e for e in mine if e.status is EnrolmentStatus.ATTENDED],
+    )
+
+
 def enrolments_in_municipality(municipality_id: int, limit: int = 500) -> Sequence[Enrolment]:
     return db.session.scalars(
         sa.select(Enrolment)
@@ -202,6 +230,16 @@ def material(material_id: int) -> CourseMaterial:
     if found is None:
         raise NotFound(_l("There is no such material."))
     return found
+
+
+def material_versions(material_id: int) -> Sequence[MaterialVersion]:
+    """A material's versions, oldest first, without the files' bytes."""
+    return db.session.scalars(
+        sa.select(MaterialVersion)
+        .where(MaterialVersion.material_id == material_id)
+        .options(defer(MaterialVersion.data), defer(MaterialVersion.body_md))
+        .order_by(MaterialVersion.version)
+    ).all()
 
 
 def material_version(material_id: int, version: int | None = None) -> MaterialVersion:

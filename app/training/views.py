@@ -7,7 +7,6 @@ Each view parses, calls one service or query with ``current_user`` and renders o
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from app.accounts import queries as accounts
 from app.accounts.models import Role
 from app.db import utcnow
 from app.errors import DomainError, Forbidden
-from app.training import forms, ics, policy, queries, services
+from app.training import export, forms, ics, policy, queries, services
 from app.training.markdown import render as render_markdown
 from app.training.models import EnrolmentStatus, MaterialKind
 from app.web import put_error
@@ -64,15 +63,11 @@ def _fail(form: FlaskForm, error: DomainError) -> None:
 def index() -> str:
     user = _user()
     now = utcnow()
-    mine = queries.enrolments_of_user(user.id)
-    coming = [e for e in mine if e.status is EnrolmentStatus.ENROLLED and e.session.ends_at > now
-              and not e.session.is_cancelled]
-    waiting = [e for e in mine if e.status is EnrolmentStatus.WAITING and e.session.ends_at > now]
-    completed = [e for e in mine if e.status is EnrolmentStatus.ATTENDED]
+    mine = queries.my_courses(user, now)
     return render_template(
-        "training/index.html", coming=coming,
+        "training/index.html", coming=mine.coming,
         sessions=[s for s in queries.upcoming_sessions(user, now) if policy.is_open_to(s, user)],
-        waiting=waiting, completed=completed, rank=queries.waiting_rank,
+        waiting=mine.waiting, completed=mine.completed, rank=queries.waiting_rank,
         can_create=policy.can_create_course(user), taught=queries.courses_taught_by(user),
     )
 
@@ -206,26 +201,12 @@ def cancel_session(session_id: int) -> Any:
     return redirect(url_for("training.session", session_id=session_id))
 
 
-def _csv_cell(value: object) -> str:
-    """No formulas in a spreadsheet (CSV injection): a cell that starts like one gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/kurs/okter/<int:session_id>/deltakere.csv")
 @login_required
 def participants_csv(session_id: int) -> Response:
     item, people = services.export_participants(session_id, actor=_user())
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Name"), _("Email"), _("Municipality"), _("Status"), _("Place on the waiting list")])
-    for e in people:
-        writer.writerow([_csv_cell(v) for v in (
-            e.user.display_name, e.user.email, e.user.municipality.code if e.user.municipality else "",
-            e.status.label, queries.waiting_rank(e) or "")])
-    filename = f"kursdag-{item.id}-{ics.to_oslo(item.starts_at):%Y-%m-%d}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    filename, body = export.participants_csv(item, people)
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/kurs/nytt", methods=["GET", "POST"])
@@ -367,7 +348,7 @@ def material(material_id: int) -> Any:
 @login_required
 def municipality() -> Any:
     user = _user()
-    if not user.has_role(Role.MANAGER) or user.municipality_id is None:
+    if not policy.can_read_municipality_enrolments(user):
         raise Forbidden(_("Only managers see their municipality's enrolments."))
     return render_template("training/municipality.html",
                            enrolments=queries.enrolments_in_municipality(user.municipality_id))
