@@ -511,7 +511,7 @@ def list_courses(query_data: dict[str, Any]) -> dict[str, Any]:
 def get_course(course_id: int) -> Any:
     course = queries.get_course(course_id)
     course.listed_sessions = queries.sessions_of(course.id, current_api_user())  # type: ignore[attr-defined]
-    course.listed_materials = queries.materials(course.id)  # type: ignore[attr-defined]
+    course.listed_materials = queries.materials(course.id, current_api_user())  # type: ignore[attr-defined]
     return course
 
 
@@ -533,7 +533,7 @@ def list_sessions(course_id: int) -> dict[str, Any]:
 @bp.doc(summary="The course's material: pages, files and linked articles", responses=COURSE_ERRORS)
 def list_materials(course_id: int) -> dict[str, Any]:
     course = queries.get_course(course_id)
-    return {"items": queries.materials(course.id)}
+    return {"items": queries.materials(course.id, current_api_user())}
 
 
 @bp.post("/courses/<int:course_id>/materials/pages")
@@ -575,7 +575,7 @@ def link_article(course_id: int, data: dict[str, Any]) -> Any:
 @bp.output(MaterialDetailOut)
 @bp.doc(summary="One material with its versions, oldest first", responses=MATERIAL_ERRORS)
 def get_material(material_id: int) -> Any:
-    item = queries.material(material_id)
+    item = queries.material(material_id, current_api_user())
     item.listed_versions = queries.material_versions(item.id)  # type: ignore[attr-defined]
     return item
 
@@ -587,7 +587,7 @@ def get_material(material_id: int) -> Any:
 @bp.doc(summary="Publish a new version of a page (earlier versions stay readable)",
         responses={**MATERIAL_ERRORS, **TEACH_ERRORS, 409: "The material is not a page"})
 def publish_page_version(material_id: int, data: dict[str, Any]) -> Any:
-    item = queries.material(material_id)
+    item = queries.material(material_id, current_api_user())
     return _published(services.publish_page(item.course_id, title=data["title"] or item.title,
                                             body_md=data["body"], material_id=item.id, actor=current_api_user()))
 
@@ -599,7 +599,7 @@ def publish_page_version(material_id: int, data: dict[str, Any]) -> Any:
 @bp.doc(summary="Publish a new version of a file (earlier versions stay downloadable)",
         responses={**MATERIAL_ERRORS, **TEACH_ERRORS, 409: "The material is not a file", 413: "Over 10 MB"})
 def publish_file_version(material_id: int, data: dict[str, Any]) -> Any:
-    item = queries.material(material_id)
+    item = queries.material(material_id, current_api_user())
     upload = data["file"]
     return _published(services.publish_file(
         item.course_id, title=data["title"] or item.title, filename=upload.filename or "",

@@ -10,7 +10,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.accounts.models import Role, User
-from app.training.models import Course, CourseSession, CourseTrainer, Enrolment, NeighbourHelp
+from app.knowledge import policy as knowledge
+from app.knowledge.models import Article
+from app.training.models import (
+    Course,
+    CourseMaterial,
+    CourseSession,
+    CourseTrainer,
+    Enrolment,
+    MaterialKind,
+    NeighbourHelp,
+)
 
 
 def is_trainer_of(user: User, course: Course) -> bool:
@@ -44,6 +54,16 @@ def can_see(user: User, session: CourseSession) -> bool:
 def is_open_to(session: CourseSession, user: User) -> bool:
     """Whether ``user`` may take a seat (not only see the session)."""
     return session.municipality_id is None or session.municipality_id == user.municipality_id
+
+
+def material_visible_to(user: User) -> sa.ColumnElement[bool]:
+    """Course material the user may see: pages and files (every course is open to every
+    employee), and links to knowledge-base articles the user may read, so that a link's title
+    does not reveal an article hidden from them."""
+    return sa.or_(
+        CourseMaterial.kind != MaterialKind.ARTICLE,
+        CourseMaterial.article_id.in_(sa.select(Article.id).where(knowledge.visible_to(user))),
+    )
 
 
 def can_create_course(user: User) -> bool:

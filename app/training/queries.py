@@ -216,17 +216,25 @@ def sessions_to_remind(start: datetime, end: datetime) -> Sequence[CourseSession
     ).all()
 
 
-def materials(course_id: int) -> Sequence[CourseMaterial]:
+def materials(course_id: int, reader: User | None = None) -> Sequence[CourseMaterial]:
+    """The course's material; with ``reader``, only what they may see (no links to articles
+    hidden from them)."""
+    stmt = sa.select(CourseMaterial).where(CourseMaterial.course_id == course_id)
+    if reader is not None:
+        stmt = stmt.where(policy.material_visible_to(reader))
     return db.session.scalars(
-        sa.select(CourseMaterial)
-        .where(CourseMaterial.course_id == course_id)
-        .options(selectinload(CourseMaterial.versions))
-        .order_by(CourseMaterial.id)
+        stmt.options(selectinload(CourseMaterial.versions)).order_by(CourseMaterial.id)
     ).all()
 
 
-def material(material_id: int) -> CourseMaterial:
-    found = db.session.get(CourseMaterial, material_id) if 0 < material_id <= MAX_ID else None
+def material(material_id: int, reader: User | None = None) -> CourseMaterial:
+    """One material; NotFound when it is missing or (with ``reader``) hidden from them."""
+    found = None
+    if 0 < material_id <= MAX_ID:
+        stmt = sa.select(CourseMaterial).where(CourseMaterial.id == material_id)
+        if reader is not None:
+            stmt = stmt.where(policy.material_visible_to(reader))
+        found = db.session.scalars(stmt).first()
     if found is None:
         raise NotFound(_l("There is no such material."))
     return found

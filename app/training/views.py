@@ -95,7 +95,7 @@ def _render_session(session_id: int, *, enrol_form: FlaskForm | None = None,
         open_to_me=policy.is_open_to(item, user), now=utcnow(),
         button=forms.ButtonForm(), mark=forms.ParticipantForm(),
         enrol_other=enrol_form or forms.EnrolOtherForm(prefix="other"), move=move_form,
-        manages=user.has_role(Role.MANAGER), materials=queries.materials(item.course_id),
+        manages=user.has_role(Role.MANAGER), materials=queries.materials(item.course_id, user),
     ), status
 
 
@@ -251,7 +251,7 @@ def _render_course(course_id: int, *, failed: dict[str, FlaskForm] | None = None
     f.update(failed or {})
     return render_template(
         "training/course.html", c=item, sessions=queries.sessions_of(item.id, user),
-        materials=queries.materials(item.id), teaches=policy.can_teach(user, item), f=f, now=utcnow(),
+        materials=queries.materials(item.id, user), teaches=policy.can_teach(user, item), f=f, now=utcnow(),
     ), status
 
 
@@ -324,7 +324,7 @@ def publish_file(course_id: int) -> Any:
 @bp.get("/kurs/materiell/<int:material_id>")
 @login_required
 def material(material_id: int) -> Any:
-    item = queries.material(material_id)
+    item = queries.material(material_id, _user())
     wanted = request.args.get("versjon", type=int)
     if item.kind is MaterialKind.ARTICLE:
         abort(404)

@@ -209,3 +209,26 @@ def test_a_trainer_links_an_article_they_may_read_but_not_a_hidden_one(api, worl
     assert _count(CourseMaterial) == 1
     # A link has no file to download.
     assert api.as_(world.employee).get(f"/api/v1/materials/{linked.json['id']}/versions/1/file").status_code == 404
+
+
+def test_a_link_to_an_article_hidden_from_the_reader_is_not_shown_to_them(api, as_user, world) -> None:
+    from app.knowledge import services as knowledge
+
+    course = make_course(world.trainer)
+    gran_only = knowledge.create_article(title="Gran rådhus: skrivere", body="Tekst", category="printing",
+                                         scope="GRA", status="published", actor=world.second)
+    link = services.link_article(course.id, article_id=gran_only.id, actor=world.trainer)
+
+    as_gran = api.as_(world.employee).get(f"/api/v1/courses/{course.id}/materials").json["items"]
+    as_lunner = api.as_(world.lun_employee).get(f"/api/v1/courses/{course.id}/materials").json["items"]
+    detail = api.as_(world.lun_employee).get(f"/api/v1/materials/{link.id}")
+    missing = api.as_(world.lun_employee).get("/api/v1/materials/987654")
+    course_page = as_user(world.lun_employee).get(f"/kurs/{course.id}").text
+
+    assert [(m["id"], m["title"]) for m in as_gran] == [(link.id, "Gran rådhus: skrivere")]
+    assert as_lunner == []
+    assert api.as_(world.lun_employee).get(f"/api/v1/courses/{course.id}").json["materials"] == []
+    assert detail.status_code == missing.status_code == 404
+    assert detail.json == missing.json
+    assert "Gran rådhus: skrivere" not in course_page
+    assert "Gran rådhus: skrivere" in as_user(world.employee).get(f"/kurs/{course.id}").text
