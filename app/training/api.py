@@ -765,3 +765,59 @@ def add_to_roster(data: dict[str, Any]) -> Any:
 def remove_from_roster(entry_id: int) -> tuple[str, int]:
     services.remove_from_roster(entry_id, actor=current_api_user())
     return "", 204
+
+
+# Figures, and resolving a case with nabohjelp (the agent's case page)
+
+
+class MonthOut(Schema):
+    month = String(required=True, metadata={"description": "YYYY-MM"})
+    municipality = String(required=True)
+    unit = String(required=True)
+    minutes = Integer(required=True)
+    count = Integer(required=True)
+
+
+class SuggestionOut(Schema):
+    topic = String(required=True)
+    minutes = Integer(required=True)
+    helps = Integer(required=True)
+    cases = Integer(required=True)
+
+
+class FiguresOut(Schema):
+    since = Function(lambda f: f.since.isoformat(), metadata={**STR, "format": "date"}, required=True)
+    months = List(Nested(MonthOut), required=True)
+    suggestions = List(Nested(SuggestionOut), required=True)
+
+
+class ResolveIn(inputs.Schema):
+    helper = inputs.String(required=True, validate=inputs.Length(max=320), metadata={"description": "Who helped (email)"})
+    minutes = inputs.Integer(required=True, strict=True, validate=inputs.Range(min=1, max=services.MAX_MINUTES))
+    system = inputs.String(load_default=None, allow_none=True, validate=inputs.Length(max=120))
+    topic = inputs.String(load_default=None, allow_none=True, validate=inputs.Length(max=200),
+                          metadata={"description": "Default: the case's subject"})
+
+
+@bp.get("/nabohjelp/figures")
+@bp.auth_required(auth)
+@bp.output(FiguresOut)
+@bp.doc(summary="Nabohjelp minutes per month, municipality and unit for the last year, and suggested courses "
+                "(trainers, managers: their municipality, admins)",
+        responses={401: "Not logged in", 403: "Not a trainer, manager or admin"})
+def figures() -> Any:
+    user = current_api_user()
+    if not policy.can_read_figures(user):
+        raise Forbidden(_l("Only trainers, managers and administrators see the figures."))
+    return queries.figures(user, utcnow())
+
+
+@bp.post("/tickets/<ref>/nabohjelp")
+@bp.auth_required(auth)
+@bp.input(ResolveIn, arg_name="data")
+@bp.output(HelpOut, status_code=201)
+@bp.doc(summary="Resolve the case as solved with nabohjelp from a colleague, and record the help (agents)",
+        responses={401: "Not logged in", 403: "Not an agent", 404: "No such case, or not yours to see"})
+def resolve_with_help(ref: str, data: dict[str, Any]) -> Any:
+    return services.resolve_with_help(ref, helper_email=data["helper"], minutes=data["minutes"],
+                                      system=data["system"], topic=data["topic"], actor=current_api_user())

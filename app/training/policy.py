@@ -138,5 +138,13 @@ def can_read_figures(user: User) -> bool:
     return user.has_role(Role.TRAINER, Role.MANAGER, Role.ADMIN)
 
 
+def figures_municipality(user: User) -> int | None:
+    """The one municipality whose figures a manager sees (None: all of them), for a manager who
+    is neither a trainer nor an admin."""
+    if user.has_role(Role.MANAGER) and not user.is_admin and not user.has_role(Role.TRAINER):
+        return user.municipality_id
+    return None
+
+
 def can_edit_roster(user: User) -> bool:
     return user.has_role(Role.ADMIN, Role.MANAGER, Role.TRAINER)

@@ -325,6 +325,25 @@ def minutes_per_month(since: date, municipality_id: int | None = None) -> list[M
 
 
 @dataclass(frozen=True)
+class Figures:
+    since: date
+    months: list[MonthFigure]
+    suggestions: list[Suggestion]
+
+
+def figures(user: User, now: datetime) -> Figures:
+    """The figures page: nabohjelp per month for the last year (a manager's own municipality
+    only, ``policy.figures_municipality``) and the suggested courses."""
+    from datetime import timedelta
+
+    from app.training.ics import to_oslo
+
+    since = (to_oslo(now) - timedelta(days=365)).date().replace(day=1)
+    return Figures(since=since, months=minutes_per_month(since, policy.figures_municipality(user)),
+                   suggestions=suggested_courses(now))
+
+
+@dataclass(frozen=True)
 class TopicFigure:
     topic: str
     minutes: int

@@ -8,7 +8,6 @@ Each view parses, calls one service or query with ``current_user`` and renders o
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -428,14 +427,9 @@ def figures() -> Any:
     user = _user()
     if not policy.can_read_figures(user):
         raise Forbidden(_("Only trainers, managers and administrators see the figures."))
-    now = utcnow()
-    since = (ics.to_oslo(now) - timedelta(days=365)).date().replace(day=1)
-    only = user.municipality_id if user.has_role(Role.MANAGER) and not user.is_admin and not \
-        user.has_role(Role.TRAINER) else None
-    rows = queries.minutes_per_month(since, only)
-    top = max((r.minutes for r in rows), default=0)
-    return render_template("training/figures.html", rows=rows, top=top,
-                           suggestions=queries.suggested_courses(now))
+    found = queries.figures(user, utcnow())
+    top = max((r.minutes for r in found.months), default=0)
+    return render_template("training/figures.html", rows=found.months, top=top, suggestions=found.suggestions)
 
 
 @bp.post("/saker/<ref>/nabohjelp")

@@ -81,6 +81,8 @@ OPERATIONS = [
     ("GET", "/api/v1/roster"),
     ("POST", "/api/v1/roster"),
     ("DELETE", "/api/v1/roster/{entry_id}"),
+    ("GET", "/api/v1/nabohjelp/figures"),
+    ("POST", "/api/v1/tickets/{ref}/nabohjelp"),
 ]
 MAX_EXAMPLES = 25
 

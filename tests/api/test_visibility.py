@@ -32,6 +32,7 @@ ROUTES = [
     ("GET", "/access-log", None),
     ("POST", "/deviations", {"kind": "complaint", "text": "Ingen svar"}),
     ("POST", "/sms", {"text": "Hei"}),
+    ("POST", "/nabohjelp", {"helper": "ansatt2@gran.kommune.example", "minutes": 10}),  # training's API
 ]
 OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]
 
@@ -279,6 +280,8 @@ TRAINING_ROUTES = [
     ("GET", "/api/v1/roster", "none"),
     ("POST", "/api/v1/roster", "none"),
     ("DELETE", "/api/v1/roster/<int:entry_id>", "roster"),
+    ("GET", "/api/v1/nabohjelp/figures", "none"),
+    ("POST", "/api/v1/tickets/<ref>/nabohjelp", "ticket"),  # in ROUTES above
 ]
 TRAINING_BODIES = {
     "PATCH": {"starts_at": "2027-04-01T09:00:00+02:00", "ends_at": "2027-04-01T12:00:00+02:00"},
@@ -323,7 +326,7 @@ def _training_snapshot() -> tuple:
         sa.select(CourseSession.starts_at, CourseSession.cancelled_at, CourseSession.seats_taken)).all())
 
 
-@pytest.mark.parametrize(("method", "rule", "kind"), [r for r in TRAINING_ROUTES if r[2] != "none"])
+@pytest.mark.parametrize(("method", "rule", "kind"), [r for r in TRAINING_ROUTES if r[2] not in ("none", "ticket")])
 @pytest.mark.parametrize("who", ["lun_employee", "lun_manager", "trainer", "admin"])
 def test_training_routes_answer_a_missing_or_hidden_object_with_404_and_change_nothing(
     api, world, method, rule, kind, who,  # type: ignore[no-untyped-def]

@@ -116,3 +116,45 @@ def test_removing_from_the_roster_is_audited_and_an_employee_gets_403(api, world
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
     assert db.session.scalar(sa.select(AuditEntry.actor_id).where(AuditEntry.action == "roster.removed")) == \
         world.trainer.id
+
+
+def test_figures_are_the_pages_and_a_manager_sees_their_own_municipality(api, world) -> None:
+    services.record_help(helped_email=world.employee2.email, topic="Elements", system="Elements", minutes=90,
+                         unit="Servicetorget", actor=world.employee)
+    services.record_help(helped_email=world.lun_employee.email, topic="Teams", minutes=15, actor=world.employee)
+
+    as_trainer = api.as_(world.trainer).get("/api/v1/nabohjelp/figures")
+    as_manager = api.as_(world.lun_manager).get("/api/v1/nabohjelp/figures").json
+    refused = api.as_(world.employee).get("/api/v1/nabohjelp/figures")
+
+    assert as_trainer.status_code == 200
+    assert sorted((m["municipality"], m["unit"], m["minutes"]) for m in as_trainer.json["months"]) == [
+        ("GRA", "Servicetorget", 90), ("LUN", "", 15)]
+    assert [(s["topic"], s["minutes"]) for s in as_trainer.json["suggestions"]] == [("Elements", 90)]
+    assert [(m["municipality"], m["minutes"]) for m in as_manager["months"]] == [("LUN", 15)]
+    assert refused.status_code == 403
+    assert refused.json["error"]["message"] == "Bare kursholdere, ledere og administratorer ser tallene."
+
+
+def test_an_agent_resolves_a_case_with_nabohjelp_through_the_api(api, world) -> None:
+    from app.tickets.models import Status
+    from app.training.models import NeighbourHelp
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(world.employee)
+    url = f"/api/v1/tickets/{ticket.ref}/nabohjelp"
+
+    refused = api.as_(world.employee).post(url, json={"helper": world.employee2.email, "minutes": 20})
+    bad = api.as_(world.agent).post(url, json={"helper": world.employee2.email, "minutes": 0})
+    unknown = api.as_(world.agent).post(url, json={"helper": "ingen@gran.kommune.example", "minutes": 20})
+    done = api.as_(world.agent).post(url, json={"helper": world.employee2.email, "minutes": 20, "system": "Word"})
+
+    assert refused.status_code == 403
+    assert (bad.status_code, bad.json["error"]["field"]) == (400, "minutes")
+    assert (unknown.status_code, unknown.json["error"]["field"]) == (400, "helper")
+    assert done.status_code == 201
+    assert (done.json["helper"], done.json["helped"], done.json["minutes"], done.json["ticket"]) == (
+        world.employee2.email, world.employee.email, 20, ticket.ref)
+    db.session.refresh(ticket)
+    assert ticket.status is Status.RESOLVED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(NeighbourHelp)) == 1
