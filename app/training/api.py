@@ -446,12 +446,14 @@ class MyCoursesOut(Schema):
 
 
 class MunicipalityEnrolmentOut(MyEnrolmentOut):
+    id = Integer(required=True)
     participant = Function(lambda e: e.user.email, metadata=STR, required=True)
     name = Function(lambda e: e.user.display_name, metadata=STR, required=True)
 
 
 class MunicipalityEnrolments(Schema):
     items = List(Nested(MunicipalityEnrolmentOut), required=True)
+    next_cursor = String(allow_none=True, required=True)
 
 
 class RosterOut(Schema):
@@ -718,14 +720,19 @@ def my_courses() -> Any:
 
 @bp.get("/me/municipality/enrolments")
 @bp.auth_required(auth)
+@bp.input(CursorPageQuery, location="query")
 @bp.output(MunicipalityEnrolments)
-@bp.doc(summary="Managers: the enrolments of the people of their municipality, latest sessions first "
-                "(at most 500, as on the page)", responses={401: "Not logged in", 403: "Not a manager"})
-def municipality_enrolments() -> dict[str, Any]:
+@bp.doc(summary="Managers: the active enrolments of the people of their municipality, newest first, paged "
+                "by key", responses={401: "Not logged in", 403: "Not a manager"})
+def municipality_enrolments(query_data: dict[str, Any]) -> dict[str, Any]:
     user = current_api_user()
     if not policy.can_read_municipality_enrolments(user):
         raise Forbidden(_l("Only managers see their municipality's enrolments."))
-    return {"items": queries.enrolments_in_municipality(user.municipality_id)}  # type: ignore[arg-type]
+    limit = query_data["limit"]
+    rows = queries.enrolments_in_municipality(user.municipality_id, limit + 1, by_id=True,  # type: ignore[arg-type]
+                                              before_id=_before(query_data["cursor"]))
+    items = list(rows[:limit])
+    return {"items": items, "next_cursor": str(items[-1].id) if len(rows) > limit else None}
 
 
 # The super-user roster

@@ -194,15 +194,23 @@ def my_courses(user: User, now: datetime) -> MyCourses:
     )
 
 
-def enrolments_in_municipality(municipality_id: int, limit: int = 500) -> Sequence[Enrolment]:
-    return db.session.scalars(
+def enrolments_in_municipality(municipality_id: int, limit: int = 500, *, by_id: bool = False,
+                               before_id: int | None = None) -> Sequence[Enrolment]:
+    """The active enrolments of a municipality's people: latest sessions first (the page), or
+    ``by_id`` newest enrolment first, paged by key with ``before_id`` (the API)."""
+    stmt = (
         sa.select(Enrolment)
         .join(User, User.id == Enrolment.user_id)
         .join(CourseSession, CourseSession.id == Enrolment.session_id)
         .where(User.municipality_id == municipality_id, Enrolment.status.in_(ACTIVE))
-        .order_by(CourseSession.starts_at.desc(), User.name)
-        .limit(limit)
-    ).all()
+    )
+    if by_id:
+        if before_id is not None:
+            stmt = stmt.where(Enrolment.id < before_id)
+        stmt = stmt.order_by(Enrolment.id.desc())
+    else:
+        stmt = stmt.order_by(CourseSession.starts_at.desc(), User.name)
+    return db.session.scalars(stmt.limit(limit)).all()
 
 
 def sessions_to_remind(start: datetime, end: datetime) -> Sequence[CourseSession]:

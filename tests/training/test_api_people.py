@@ -60,6 +60,7 @@ def test_a_manager_sees_their_municipalitys_enrolments_only(api, world) -> None:
 
     assert [(e["participant"], e["status"], e["session"]["id"]) for e in gran.json["items"]] == [
         (world.employee.email, "enrolled", session.id)]
+    assert gran.json["next_cursor"] is None
     assert [e["participant"] for e in lunner.json["items"]] == [world.lun_employee.email]
     assert employee.status_code == 403
     assert employee.json["error"]["message"] == "Bare ledere ser påmeldingene i kommunen sin."
@@ -158,3 +159,18 @@ def test_an_agent_resolves_a_case_with_nabohjelp_through_the_api(api, world) -> 
     db.session.refresh(ticket)
     assert ticket.status is Status.RESOLVED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NeighbourHelp)) == 1
+
+
+def test_the_managers_list_is_paged_by_key_newest_first(api, world) -> None:
+    session = make_session(make_course(world.trainer), world.trainer, capacity=1)
+    made = [services.enrol(session.id, actor=u) for u in (world.employee, world.employee2, world.trainer)]
+    client = api.as_(world.manager)
+
+    first = client.get("/api/v1/me/municipality/enrolments?limit=2").json
+    rest = client.get(f"/api/v1/me/municipality/enrolments?limit=2&cursor={first['next_cursor']}").json
+    bad = client.get("/api/v1/me/municipality/enrolments?cursor=-1")
+
+    assert [e["id"] for e in first["items"]] == [made[2].id, made[1].id]
+    assert [(e["id"], e["status"], e["position"]) for e in rest["items"]] == [(made[0].id, "enrolled", None)]
+    assert rest["next_cursor"] is None
+    assert (bad.status_code, bad.json["error"]["field"]) == (400, "cursor")
