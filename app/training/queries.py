@@ -261,6 +261,8 @@ def material_versions(material_id: int) -> Sequence[MaterialVersion]:
 def material_version(material_id: int, version: int | None = None) -> MaterialVersion:
     item = material(material_id)
     wanted = version if version is not None else item.current_version
+    if not 0 < wanted <= MAX_ID:
+        raise NotFound(_l("There is no such material."))
     found = db.session.scalars(
         sa.select(MaterialVersion).where(
             MaterialVersion.material_id == item.id, MaterialVersion.version == wanted

@@ -67,6 +67,11 @@ def test_a_missing_course_or_material_is_404(api, world) -> None:
         assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found", url
     published = client.post("/api/v1/courses/987654/materials/pages", json={"title": "T", "body": "B"})
     assert published.status_code == 404
+    page = services.publish_page(make_course(world.trainer).id, title="Side", body_md="Tekst", actor=world.trainer)
+    for version in (0, 2, 2**63, 10**30):  # out of range of the column too: 404, never a 500
+        for suffix in ("", "/file"):
+            answer = client.get(f"/api/v1/materials/{page.material_id}/versions/{version}{suffix}")
+            assert answer.status_code == 404, (version, suffix)
 
 
 def test_a_trainer_publishes_a_page_and_a_new_version_and_both_stay_readable(api, world) -> None:
