@@ -10,7 +10,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.accounts.models import Role, User
-from app.training.models import Course, CourseSession, CourseTrainer, Enrolment, NeighbourHelp
+from app.knowledge import policy as knowledge
+from app.knowledge.models import Article
+from app.training.models import (
+    Course,
+    CourseMaterial,
+    CourseSession,
+    CourseTrainer,
+    Enrolment,
+    MaterialKind,
+    NeighbourHelp,
+)
 
 
 def is_trainer_of(user: User, course: Course) -> bool:
@@ -46,6 +56,16 @@ def is_open_to(session: CourseSession, user: User) -> bool:
     return session.municipality_id is None or session.municipality_id == user.municipality_id
 
 
+def material_visible_to(user: User) -> sa.ColumnElement[bool]:
+    """Course material the user may see: pages and files (every course is open to every
+    employee), and links to knowledge-base articles the user may read, so that a link's title
+    does not reveal an article hidden from them."""
+    return sa.or_(
+        CourseMaterial.kind != MaterialKind.ARTICLE,
+        CourseMaterial.article_id.in_(sa.select(Article.id).where(knowledge.visible_to(user))),
+    )
+
+
 def can_create_course(user: User) -> bool:
     return user.has_role(Role.TRAINER, Role.ADMIN)
 
@@ -64,6 +84,11 @@ def can_enrol_other(actor: User, participant: User) -> bool:
         and actor.municipality_id is not None
         and actor.municipality_id == participant.municipality_id
     )
+
+
+def can_read_municipality_enrolments(user: User) -> bool:
+    """A manager sees the enrolments of the people of their own municipality."""
+    return user.has_role(Role.MANAGER) and user.municipality_id is not None
 
 
 def can_see_participants(user: User, session: CourseSession) -> bool:
@@ -111,6 +136,14 @@ def sees_help_ticket(user: User, help_: NeighbourHelp) -> bool:
 
 def can_read_figures(user: User) -> bool:
     return user.has_role(Role.TRAINER, Role.MANAGER, Role.ADMIN)
+
+
+def figures_municipality(user: User) -> int | None:
+    """The one municipality whose figures a manager sees (None: all of them), for a manager who
+    is neither a trainer nor an admin."""
+    if user.has_role(Role.MANAGER) and not user.is_admin and not user.has_role(Role.TRAINER):
+        return user.municipality_id
+    return None
 
 
 def can_edit_roster(user: User) -> bool:

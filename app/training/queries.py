@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.accounts.models import User
 from app.db import is_postgres
@@ -51,6 +51,14 @@ def courses_taught_by(user: User) -> Sequence[Course]:
         .where(CourseTrainer.user_id == user.id)
         .order_by(Course.title)
     ).all()
+
+
+def course_page(*, before_id: int | None = None, limit: int = 50) -> Sequence[Course]:
+    """Courses newest first, paged by id (every employee may read every course)."""
+    stmt = sa.select(Course)
+    if before_id is not None:
+        stmt = stmt.where(Course.id < before_id)
+    return db.session.scalars(stmt.order_by(Course.id.desc()).limit(limit)).all()
 
 
 def missing_session(session_id: int) -> NotFound:
@@ -166,15 +174,43 @@ def enrolments_of_user(user_id: int) -> Sequence[Enrolment]:
     ).all()
 
 
-def enrolments_in_municipality(municipality_id: int, limit: int = 500) -> Sequence[Enrolment]:
-    return db.session.scalars(
+@dataclass(frozen=True)
+class MyCourses:
+    """A person's record: the seats they have coming, the waiting lists they are on, and the
+    courses they attended."""
+
+    coming: list[Enrolment]
+    waiting: list[Enrolment]
+    completed: list[Enrolment]
+
+
+def my_courses(user: User, now: datetime) -> MyCourses:
+    mine = enrolments_of_user(user.id)
+    return MyCourses(
+        coming=[e for e in mine if e.status is EnrolmentStatus.ENROLLED and e.session.ends_at > now
+                and not e.session.is_cancelled],
+        waiting=[e for e in mine if e.status is EnrolmentStatus.WAITING and e.session.ends_at > now],
+        completed=[e for e in mine if e.status is EnrolmentStatus.ATTENDED],
+    )
+
+
+def enrolments_in_municipality(municipality_id: int, limit: int = 500, *, by_id: bool = False,
+                               before_id: int | None = None) -> Sequence[Enrolment]:
+    """The active enrolments of a municipality's people: latest sessions first (the page), or
+    ``by_id`` newest enrolment first, paged by key with ``before_id`` (the API)."""
+    stmt = (
         sa.select(Enrolment)
         .join(User, User.id == Enrolment.user_id)
         .join(CourseSession, CourseSession.id == Enrolment.session_id)
         .where(User.municipality_id == municipality_id, Enrolment.status.in_(ACTIVE))
-        .order_by(CourseSession.starts_at.desc(), User.name)
-        .limit(limit)
-    ).all()
+    )
+    if by_id:
+        if before_id is not None:
+            stmt = stmt.where(Enrolment.id < before_id)
+        stmt = stmt.order_by(Enrolment.id.desc())
+    else:
+        stmt = stmt.order_by(CourseSession.starts_at.desc(), User.name)
+    return db.session.scalars(stmt.limit(limit)).all()
 
 
 def sessions_to_remind(start: datetime, end: datetime) -> Sequence[CourseSession]:
@@ -188,25 +224,45 @@ def sessions_to_remind(start: datetime, end: datetime) -> Sequence[CourseSession
     ).all()
 
 
-def materials(course_id: int) -> Sequence[CourseMaterial]:
+def materials(course_id: int, reader: User | None = None) -> Sequence[CourseMaterial]:
+    """The course's material; with ``reader``, only what they may see (no links to articles
+    hidden from them)."""
+    stmt = sa.select(CourseMaterial).where(CourseMaterial.course_id == course_id)
+    if reader is not None:
+        stmt = stmt.where(policy.material_visible_to(reader))
     return db.session.scalars(
-        sa.select(CourseMaterial)
-        .where(CourseMaterial.course_id == course_id)
-        .options(selectinload(CourseMaterial.versions))
-        .order_by(CourseMaterial.id)
+        stmt.options(selectinload(CourseMaterial.versions)).order_by(CourseMaterial.id)
     ).all()
 
 
-def material(material_id: int) -> CourseMaterial:
-    found = db.session.get(CourseMaterial, material_id) if 0 < material_id <= MAX_ID else None
+def material(material_id: int, reader: User | None = None) -> CourseMaterial:
+    """One material; NotFound when it is missing or (with ``reader``) hidden from them."""
+    found = None
+    if 0 < material_id <= MAX_ID:
+        stmt = sa.select(CourseMaterial).where(CourseMaterial.id == material_id)
+        if reader is not None:
+            stmt = stmt.where(policy.material_visible_to(reader))
+        found = db.session.scalars(stmt).first()
     if found is None:
         raise NotFound(_l("There is no such material."))
     return found
 
 
+def material_versions(material_id: int) -> Sequence[MaterialVersion]:
+    """A material's versions, oldest first, without the files' bytes."""
+    return db.session.scalars(
+        sa.select(MaterialVersion)
+        .where(MaterialVersion.material_id == material_id)
+        .options(defer(MaterialVersion.data), defer(MaterialVersion.body_md))
+        .order_by(MaterialVersion.version)
+    ).all()
+
+
 def material_version(material_id: int, version: int | None = None) -> MaterialVersion:
     item = material(material_id)
     wanted = version if version is not None else item.current_version
+    if not 0 < wanted <= MAX_ID:
+        raise NotFound(_l("There is no such material."))
     found = db.session.scalars(
         sa.select(MaterialVersion).where(
             MaterialVersion.material_id == item.id, MaterialVersion.version == wanted
@@ -276,6 +332,25 @@ def minutes_per_month(since: date, municipality_id: int | None = None) -> list[M
         MonthFigure(month=m, municipality=c, unit=u, minutes=v[0], count=v[1])
         for (m, c, u), v in sorted(totals.items())
     ]
+
+
+@dataclass(frozen=True)
+class Figures:
+    since: date
+    months: list[MonthFigure]
+    suggestions: list[Suggestion]
+
+
+def figures(user: User, now: datetime) -> Figures:
+    """The figures page: nabohjelp per month for the last year (a manager's own municipality
+    only, ``policy.figures_municipality``) and the suggested courses."""
+    from datetime import timedelta
+
+    from app.training.ics import to_oslo
+
+    since = (to_oslo(now) - timedelta(days=365)).date().replace(day=1)
+    return Figures(since=since, months=minutes_per_month(since, policy.figures_municipality(user)),
+                   suggestions=suggested_courses(now))
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ def reschedule(session_id: int, *, starts_at: datetime, ends_at: datetime, actor
     if not policy.can_teach(actor, session.course):
         raise Forbidden(_l("Only the course's trainers can change a session."))
     if session.is_cancelled:
-        raise Invalid(None, _l("The session is cancelled."), code="session_cancelled")
+        raise Conflict(_l("The session is cancelled."), code="session_cancelled")
     starts_at, ends_at = _clean_times(starts_at, ends_at)
     before = {"starts_at": session.starts_at.isoformat(), "ends_at": session.ends_at.isoformat()}
     session.starts_at, session.ends_at = starts_at, ends_at
@@ -477,8 +477,11 @@ def _material_for(course: Course, material_id: int | None, kind: MaterialKind, t
         db.session.flush()
         return item
     item = queries.material(material_id)
-    if item.course_id != course.id or item.kind is not kind:
+    if item.course_id != course.id:
         raise NotFound(_l("There is no such material."))
+    if item.kind is not kind:
+        raise Conflict(_l("A new version must be of the same kind as the material (a page or a file)."),
+                       code="material_kind")
     item.title = title
     return item
 
@@ -537,14 +540,22 @@ def _new_version(item: CourseMaterial, actor: User, **values: object) -> Materia
 
 
 @atomic
-def link_article(course_id: int, *, article_id: int, title: str, actor: User) -> CourseMaterial:
+def link_article(course_id: int, *, article_id: int, title: str = "", actor: User) -> CourseMaterial:
+    """Link a knowledge-base article the trainer may read (one they may not read is refused
+    exactly like a missing one, so that the link does not reveal it)."""
+    from app.knowledge import queries as knowledge
+
     course = queries.get_course(course_id)
     if not policy.can_teach(actor, course):
         raise Forbidden(_l("Only the course's trainers can publish material."))
     if isinstance(article_id, bool) or not isinstance(article_id, int) or not 0 < article_id <= queries.MAX_ID:
         raise Invalid("article_id", _l("Give the number of a knowledge-base article."))
+    try:
+        article = knowledge.get_visible(article_id, actor)
+    except NotFound as exc:
+        raise Invalid("article_id", _l("There is no article %(id)s that you can read.", id=article_id)) from exc
     item = CourseMaterial(course_id=course.id, kind=MaterialKind.ARTICLE,
-                          title=_clean(title, "title", 200) or f"#{article_id}",
+                          title=_clean(title, "title", 200) or article.title[:200],
                           article_id=article_id, current_version=1)
     db.session.add(item)
     db.session.flush()

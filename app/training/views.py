@@ -7,9 +7,7 @@ Each view parses, calls one service or query with ``current_user`` and renders o
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -21,7 +19,7 @@ from app.accounts import queries as accounts
 from app.accounts.models import Role
 from app.db import utcnow
 from app.errors import DomainError, Forbidden
-from app.training import forms, ics, policy, queries, services
+from app.training import export, forms, ics, policy, queries, services
 from app.training.markdown import render as render_markdown
 from app.training.models import EnrolmentStatus, MaterialKind
 from app.web import put_error
@@ -68,15 +66,11 @@ def _fail(form: FlaskForm, error: DomainError) -> None:
 def index() -> str:
     user = _user()
     now = utcnow()
-    mine = queries.enrolments_of_user(user.id)
-    coming = [e for e in mine if e.status is EnrolmentStatus.ENROLLED and e.session.ends_at > now
-              and not e.session.is_cancelled]
-    waiting = [e for e in mine if e.status is EnrolmentStatus.WAITING and e.session.ends_at > now]
-    completed = [e for e in mine if e.status is EnrolmentStatus.ATTENDED]
+    mine = queries.my_courses(user, now)
     return render_template(
-        "training/index.html", coming=coming,
+        "training/index.html", coming=mine.coming,
         sessions=[s for s in queries.upcoming_sessions(user, now) if policy.is_open_to(s, user)],
-        waiting=waiting, completed=completed, rank=queries.waiting_rank,
+        waiting=mine.waiting, completed=mine.completed, rank=queries.waiting_rank,
         can_create=policy.can_create_course(user), taught=queries.courses_taught_by(user),
     )
 
@@ -104,7 +98,7 @@ def _render_session(session_id: int, *, enrol_form: FlaskForm | None = None,
         open_to_me=policy.is_open_to(item, user), now=utcnow(),
         button=forms.ButtonForm(), mark=forms.ParticipantForm(),
         enrol_other=enrol_form or forms.EnrolOtherForm(prefix="other"), move=move_form,
-        manages=user.has_role(Role.MANAGER), materials=queries.materials(item.course_id),
+        manages=user.has_role(Role.MANAGER), materials=queries.materials(item.course_id, user),
     ), status
 
 
@@ -210,26 +204,12 @@ def cancel_session(session_id: int) -> Any:
     return redirect(url_for("training.session", session_id=session_id))
 
 
-def _csv_cell(value: object) -> str:
-    """No formulas in a spreadsheet (CSV injection): a cell that starts like one gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/kurs/okter/<int:session_id>/deltakere.csv")
 @login_required
 def participants_csv(session_id: int) -> Response:
     item, people = services.export_participants(session_id, actor=_user())
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Name"), _("Email"), _("Municipality"), _("Status"), _("Place on the waiting list")])
-    for e in people:
-        writer.writerow([_csv_cell(v) for v in (
-            e.user.display_name, e.user.email, e.user.municipality.code if e.user.municipality else "",
-            e.status.label, queries.waiting_rank(e) or "")])
-    filename = f"kursdag-{item.id}-{ics.to_oslo(item.starts_at):%Y-%m-%d}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    filename, body = export.participants_csv(item, people)
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/kurs/nytt", methods=["GET", "POST"])
@@ -274,7 +254,7 @@ def _render_course(course_id: int, *, failed: dict[str, FlaskForm] | None = None
     f.update(failed or {})
     return render_template(
         "training/course.html", c=item, sessions=queries.sessions_of(item.id, user),
-        materials=queries.materials(item.id), teaches=policy.can_teach(user, item), f=f, now=utcnow(),
+        materials=queries.materials(item.id, user), teaches=policy.can_teach(user, item), f=f, now=utcnow(),
     ), status
 
 
@@ -347,7 +327,7 @@ def publish_file(course_id: int) -> Any:
 @bp.get("/kurs/materiell/<int:material_id>")
 @login_required
 def material(material_id: int) -> Any:
-    item = queries.material(material_id)
+    item = queries.material(material_id, _user())
     wanted = request.args.get("versjon", type=int)
     if item.kind is MaterialKind.ARTICLE:
         abort(404)
@@ -371,7 +351,7 @@ def material(material_id: int) -> Any:
 @login_required
 def municipality() -> Any:
     user = _user()
-    if not user.has_role(Role.MANAGER) or user.municipality_id is None:
+    if not policy.can_read_municipality_enrolments(user):
         raise Forbidden(_("Only managers see their municipality's enrolments."))
     return render_template("training/municipality.html",
                            enrolments=queries.enrolments_in_municipality(user.municipality_id))
@@ -451,14 +431,9 @@ def figures() -> Any:
     user = _user()
     if not policy.can_read_figures(user):
         raise Forbidden(_("Only trainers, managers and administrators see the figures."))
-    now = utcnow()
-    since = (ics.to_oslo(now) - timedelta(days=365)).date().replace(day=1)
-    only = user.municipality_id if user.has_role(Role.MANAGER) and not user.is_admin and not \
-        user.has_role(Role.TRAINER) else None
-    rows = queries.minutes_per_month(since, only)
-    top = max((r.minutes for r in rows), default=0)
-    return render_template("training/figures.html", rows=rows, top=top,
-                           suggestions=queries.suggested_courses(now))
+    found = queries.figures(user, utcnow())
+    top = max((r.minutes for r in found.months), default=0)
+    return render_template("training/figures.html", rows=found.months, top=top, suggestions=found.suggestions)
 
 
 @bp.post("/saker/<ref>/nabohjelp")

@@ -33,6 +33,7 @@ ROUTES = [
     ("GET", "/access-log", None),
     ("POST", "/deviations", {"kind": "complaint", "text": "Ingen svar"}),
     ("POST", "/sms", {"text": "Hei"}),
+    ("POST", "/nabohjelp", {"helper": "ansatt2@gran.kommune.example", "minutes": 10}),  # training's API
 ]
 OUTSIDERS = ["lun_agent", "lun_manager", "lun_employee", "employee2", "second"]
 
@@ -242,3 +243,115 @@ def test_hidden_article_answers_exactly_like_a_missing_one(api, world, method, p
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json == missing.json
     assert state() == before
+
+
+# Every training API route, by what its path names: a session (closed to other municipalities:
+# hidden answers exactly like missing), a course or a material (every employee reads every course
+# and its material, so only a missing one is 404), a roster entry, or nothing. The list is checked
+# against the URL map, so that a new route cannot escape the rule.
+TRAINING_ROUTES = [
+    ("POST", "/api/v1/courses", "none"),
+    ("GET", "/api/v1/courses", "none"),
+    ("GET", "/api/v1/courses/<int:course_id>", "course"),
+    ("POST", "/api/v1/courses/<int:course_id>/sessions", "course"),
+    ("GET", "/api/v1/courses/<int:course_id>/sessions", "course"),
+    ("GET", "/api/v1/courses/<int:course_id>/materials", "course"),
+    ("POST", "/api/v1/courses/<int:course_id>/materials/pages", "course"),
+    ("POST", "/api/v1/courses/<int:course_id>/materials/files", "course"),
+    ("POST", "/api/v1/courses/<int:course_id>/materials/articles", "course"),
+    ("GET", "/api/v1/materials/<int:material_id>", "material"),
+    ("POST", "/api/v1/materials/<int:material_id>/pages", "material"),
+    ("POST", "/api/v1/materials/<int:material_id>/files", "material"),
+    ("GET", "/api/v1/materials/<int:material_id>/versions/<int:version>", "material"),
+    ("GET", "/api/v1/materials/<int:material_id>/versions/<int:version>/file", "material"),
+    ("GET", "/api/v1/sessions/<int:session_id>", "session"),
+    ("PATCH", "/api/v1/sessions/<int:session_id>", "session"),
+    ("POST", "/api/v1/sessions/<int:session_id>/cancel", "session"),
+    ("POST", "/api/v1/sessions/<int:session_id>/enrolments", "session"),
+    ("GET", "/api/v1/sessions/<int:session_id>/enrolments", "session"),
+    ("GET", "/api/v1/sessions/<int:session_id>/enrolments.csv", "session"),
+    ("DELETE", "/api/v1/sessions/<int:session_id>/enrolments/me", "session"),
+    ("DELETE", "/api/v1/sessions/<int:session_id>/enrolments/<participant>", "session"),
+    ("POST", "/api/v1/sessions/<int:session_id>/attendance", "session"),
+    ("GET", "/api/v1/sessions/<int:session_id>/calendar.ics", "session"),
+    ("POST", "/api/v1/nabohjelp", "none"),
+    ("GET", "/api/v1/nabohjelp", "none"),
+    ("GET", "/api/v1/me/courses", "none"),
+    ("GET", "/api/v1/me/municipality/enrolments", "none"),
+    ("GET", "/api/v1/roster", "none"),
+    ("POST", "/api/v1/roster", "none"),
+    ("DELETE", "/api/v1/roster/<int:entry_id>", "roster"),
+    ("GET", "/api/v1/nabohjelp/figures", "none"),
+    ("POST", "/api/v1/tickets/<ref>/nabohjelp", "ticket"),  # in ROUTES above
+]
+TRAINING_BODIES = {
+    "PATCH": {"starts_at": "2027-04-01T09:00:00+02:00", "ends_at": "2027-04-01T12:00:00+02:00"},
+    "/sessions": {"starts_at": "2027-04-01T09:00:00+02:00", "ends_at": "2027-04-01T12:00:00+02:00",
+                  "place": "Rådhuset", "capacity": 5},
+    "/pages": {"title": "Side", "body": "Tekst"},
+    "/articles": {"article_id": 1},
+    "/attendance": {"participant": "ansatt@gran.kommune.example"},
+}
+
+
+def test_the_training_route_list_covers_every_training_api_route(app) -> None:  # type: ignore[no-untyped-def]
+    found = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("training_api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert found == {(method, path) for method, path, _ in TRAINING_ROUTES}
+
+
+def _training_call(api, user, method: str, rule: str, number: int):  # type: ignore[no-untyped-def]
+    import re
+
+    url = re.sub(r"<int:version>", "1", rule)
+    url = re.sub(r"<int:\w+>", str(number), url).replace("<participant>", "ansatt@gran.kommune.example")
+    client = api.as_(user)
+    if rule.endswith("/files"):
+        return client.post(url, data={"file": (io.BytesIO(b"hei\n"), "notat.txt")}, content_type="multipart/form-data")
+    body = TRAINING_BODIES.get(method) or next((b for end, b in TRAINING_BODIES.items() if rule.endswith(end)), None)
+    if method in ("GET", "DELETE"):
+        body = None
+    return client._call(method, url, json=body if body is not None else ({} if method == "POST" else None))
+
+
+def _training_snapshot() -> tuple:
+    from app.training.models import CourseMaterial, CourseSession, Enrolment, MaterialVersion, RosterEntry
+
+    counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                   for model in (CourseMaterial, MaterialVersion, Enrolment, RosterEntry, CourseSession))
+    return counts, tuple(db.session.execute(
+        sa.select(CourseSession.starts_at, CourseSession.cancelled_at, CourseSession.seats_taken)).all())
+
+
+@pytest.mark.parametrize(("method", "rule", "kind"), [r for r in TRAINING_ROUTES if r[2] not in ("none", "ticket")])
+@pytest.mark.parametrize("who", ["lun_employee", "lun_manager", "trainer", "admin"])
+def test_training_routes_answer_a_missing_or_hidden_object_with_404_and_change_nothing(
+    api, world, method, rule, kind, who,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.training.helpers import make_course, make_session
+
+    course = make_course(world.trainer)
+    session = make_session(course, world.trainer, municipality="GRA")
+    user = getattr(world, who)
+    api.as_(user).get("/api/v1/me")  # the token exists before the snapshot
+    before = _training_snapshot()
+
+    missing = _training_call(api, user, method, rule, 987654)
+
+    if kind == "roster" and who == "lun_employee":
+        # Everyone reads the roster, so refusing an employee before looking reveals nothing.
+        assert missing.status_code == 403 and missing.json["error"]["code"] == "forbidden"
+        assert _training_snapshot() == before
+        return
+    assert missing.status_code == 404, missing.json
+    assert missing.json["error"]["code"] in ("not_found", "not_enrolled")
+    assert set(missing.json) == {"error"}
+    if kind == "session" and who in ("lun_employee", "lun_manager"):
+        hidden = _training_call(api, user, method, rule, session.id)
+        assert hidden.status_code == 404
+        assert hidden.json["error"]["message"] == missing.json["error"]["message"].replace("987654", str(session.id))
+    assert _training_snapshot() == before

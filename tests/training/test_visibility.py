@@ -21,7 +21,13 @@ API_ROUTES = [
     ("DELETE", "/api/v1/sessions/{id}/enrolments/me", None),
     ("POST", "/api/v1/sessions/{id}/attendance", {"participant": "ansatt@gran.kommune.example"}),
     ("GET", "/api/v1/sessions/{id}/calendar.ics", None),
+    ("PATCH", "/api/v1/sessions/{id}", {"starts_at": "2027-04-01T09:00:00+02:00", "ends_at": "2027-04-01T12:00:00+02:00"}),
+    ("POST", "/api/v1/sessions/{id}/cancel", {"note": "Sykdom"}),
+    ("GET", "/api/v1/sessions/{id}/enrolments", None),
+    ("GET", "/api/v1/sessions/{id}/enrolments.csv", None),
+    ("DELETE", "/api/v1/sessions/{id}/enrolments/<participant>", None),
 ]
+PARTICIPANT = "ansatt@gran.kommune.example"
 PAGE_ROUTES = [
     ("GET", "/kurs/okter/{id}"),
     ("POST", "/kurs/okter/{id}/pamelding"),
@@ -59,7 +65,7 @@ def test_api_a_closed_session_answers_like_a_missing_one(api, world, method, pat
     before = _snapshot()
 
     def call(session_id: int):  # type: ignore[no-untyped-def]
-        return client._call(method, path.format(id=session_id), json=payload)
+        return client._call(method, path.format(id=session_id).replace("<participant>", PARTICIPANT), json=payload)
 
     hidden, missing = call(session.id), call(MISSING)
 
