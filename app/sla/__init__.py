@@ -16,10 +16,3 @@ def init_app(app: Flask) -> None:
     # "Due first" in the queue: keyset paging on (due_sort, ticket id) of the SLA row.
     queries.register_sort("due", queries.JoinedSort(TicketSla, TicketSla.ticket_id, TicketSla.due_sort))
 
-    @app.teardown_request
-    def _forget_sla_rows(_exc: BaseException | None) -> None:
-        # The rows sla_json loads for one response belong to that request's session: a later
-        # request on the same app context (a test client, a CLI) must load its own.
-        from flask import g
-
-        g.pop("sla_rows", None)

@@ -130,18 +130,19 @@ def compliance(query_data: dict[str, Any]) -> dict[str, Any]:
 
 def sla_json(ticket: Any) -> dict[str, Any] | None:
     """The ``sla`` object of the ticket JSON (app/tickets/api.py)."""
-    from flask import g, has_app_context
+    from flask import has_request_context, request
 
     from app.db import utcnow
     from app.sla.display import view_for
 
     rows: dict[int, Any] | None = None
-    if has_app_context():
-        # A list serialises many tickets: load all their SLA rows in one query, not one each
-        # (kept in `g`: the session's identity map holds them only weakly).
-        rows = getattr(g, "sla_rows", None)
-        if rows is None or ticket.id not in rows:
-            rows = g.sla_rows = {**(rows or {}), **queries.slas_for_loaded_tickets()}
+    if has_request_context():
+        # A list serialises many tickets: read the SLA rows of all of them in one query, not
+        # one each, and remember the cases that have none too. Kept with this request only
+        # (the session's identity map holds rows weakly; tests share one app context and `g`).
+        rows = request.environ.setdefault("samdesk.sla_rows", {})
+        if ticket.id not in rows:
+            rows.update(queries.slas_for_loaded_tickets())
     view = view_for(ticket, utcnow(), rows=rows)
     if view is None:
         return None

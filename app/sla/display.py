@@ -3,7 +3,7 @@ the requester's plain words ("Vi svarer innen 4 arbeidstimer, senest tirsdag kl.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,7 +61,8 @@ def _view(row: TicketSla, now: datetime) -> SlaView:
     )
 
 
-def view_for(ticket: Ticket, now: datetime, rows: dict[int, TicketSla] | None = None) -> SlaView | None:
+def view_for(ticket: Ticket, now: datetime, rows: Mapping[int, TicketSla | None] | None = None) -> SlaView | None:
+    """``rows``: SLA rows already read for a list (None for a case without one: not read again)."""
     row = rows.get(ticket.id) if rows is not None and ticket.id in rows else queries.sla_for_ticket(ticket.id)
     return _view(row, now) if row is not None else None
 

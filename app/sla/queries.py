@@ -174,10 +174,12 @@ def sla_for_ticket(ticket_id: int) -> TicketSla | None:
     return db.session.get(TicketSla, ticket_id)
 
 
-def slas_for_loaded_tickets() -> dict[int, TicketSla]:
-    """The SLA rows of every ticket this session holds, in one query (for a list's JSON)."""
+def slas_for_loaded_tickets() -> dict[int, TicketSla | None]:
+    """The SLA row (None: the case has none) of every ticket this session holds, in one query
+    (for a list's JSON)."""
     ids = [obj.id for obj in db.session.identity_map.values() if isinstance(obj, Ticket) and obj.id]
-    return slas_for_tickets(ids)
+    found = slas_for_tickets(ids)
+    return {ticket_id: found.get(ticket_id) for ticket_id in ids}
 
 
 def slas_for_tickets(ticket_ids: Sequence[int]) -> dict[int, TicketSla]:

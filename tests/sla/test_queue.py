@@ -77,3 +77,35 @@ def test_the_ticket_list_loads_all_slas_in_one_query(api, policies) -> None:
     assert len(small["items"]) == 2 and len(big["items"]) == 6
     assert len(statements) == count_small, "\n".join(s[:150] for s in statements)  # the same for 2 or 6 cases
     assert sum("ticket_slas" in s for s in statements) == 1
+
+
+def test_cases_without_an_sla_cost_no_query_each_in_the_list(api, world) -> None:
+    """Cases from before the SLA clock (migration 0011) have no SLA row; the list must still
+    read SLA rows once, not twice per case (52 statements for 25 cases before)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.sla.models import TicketSla
+
+    for i in range(6):
+        make_ticket(world.employee, subject=f"Sak {i}")
+    db.session.execute(sa.delete(TicketSla))
+    db.session.commit()
+    client = api.as_(world.agent)
+    client.get("/api/v1/tickets?limit=2")  # the token and the roles, once
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        small = client.get("/api/v1/tickets?limit=2").json
+        count_small = len(statements)
+        statements.clear()
+        big = client.get("/api/v1/tickets?limit=6").json
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert [t["sla"] for t in big["items"]] == [None] * 6 and len(small["items"]) == 2
+    assert len(statements) == count_small, "\n".join(s[:150] for s in statements)
+    assert sum("ticket_slas" in s for s in statements) == 1
