@@ -144,6 +144,9 @@ def load() -> dict[str, Any]:
         "SAMDESK_LOGIN_RATE_LIMIT": os.environ.get("SAMDESK_LOGIN_RATE_LIMIT", "10 per minute"),
         # Sign-in and personal data (docs/signin.md, docs/privacy.md).
         "SAMDESK_REQUIRE_MFA_FOR_STAFF": _bool("SAMDESK_REQUIRE_MFA_FOR_STAFF", production),
+        # Keys that seal secrets kept in the database (TOTP), newest first, comma-separated;
+        # empty: derived from SECRET_KEY. Keep an old key listed until `users reseal-secrets` ran.
+        "SAMDESK_SEAL_KEYS": [k.strip() for k in os.environ.get("SAMDESK_SEAL_KEYS", "").split(",") if k.strip()],
         "SAMDESK_PASSWORD_RESET_MINUTES": _int("SAMDESK_PASSWORD_RESET_MINUTES", 60),
         "SAMDESK_OIDC": _oidc_providers(),
         "SAMDESK_RETENTION_DAYS": _int("SAMDESK_RETENTION_DAYS", 730),

@@ -4,6 +4,7 @@ migration that drifts from the models, fails here."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -69,3 +70,37 @@ def test_migration_0016_moves_super_user_systems_onto_the_roster(app: Any) -> No
                        (other_id, "elements", "", "LUN")}
     assert training.systems_of(expert_id) == {"visma", "gerica"}
     assert "super_user_systems" not in sa.inspect(db.engine).get_table_names()
+
+
+def test_migration_0019_seals_the_authenticator_secrets_already_there(app: Any) -> None:
+    """A TOTP secret stored in the clear before 0019 is sealed by it and still makes codes."""
+    import pyotp
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    from app.accounts import mfa
+    from app.accounts.models import Role
+    from app.accounts.signin_models import SignInMethod
+    from tests.factories import make_user
+
+    agent = make_user(Role.FIRST_LINE, "GRA")
+    agent_id = agent.id
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    before = script.get_revision("0019").down_revision
+    db.session.remove()
+
+    secret = pyotp.random_base32()
+    downgrade(revision=before)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO totp_factors (user_id, secret, created_at, confirmed_at, last_step) "
+                                 "VALUES (:u, :s, :t, :t, 0)"), {"u": agent_id, "s": secret, "t": datetime.now(UTC)})
+    finally:
+        upgrade()
+
+    with db.engine.begin() as conn:
+        stored = conn.execute(sa.text("SELECT secret FROM totp_factors WHERE user_id = :u"), {"u": agent_id}).scalar()
+    assert stored.startswith("fernet:") and secret not in stored
+    user = db.session.get(type(agent), agent_id)
+    assert mfa.verify(user, pyotp.TOTP(secret).now()) is SignInMethod.PASSWORD_TOTP

@@ -152,3 +152,12 @@ def token_create(email: str, name: str) -> None:
         _fail(error)
     click.echo(f"Token for {email} (shown once):")
     click.echo(raw)
+
+
+@users_cli.command("reseal-secrets")
+def users_reseal_secrets() -> None:
+    """Seal every authenticator secret again under the newest SAMDESK_SEAL_KEYS key."""
+    from app.accounts import mfa
+
+    done = mfa.reseal(actor=services.system_user())
+    click.echo(f"{done} sealed again under the newest key")

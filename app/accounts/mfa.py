@@ -96,10 +96,10 @@ def _new_codes(user: User) -> list[str]:
 
 def _step_of(secret: str, code: str, after: int) -> int | None:
     """The time step ``code`` is valid for (now, or one step either side), if later than ``after``."""
-    totp = pyotp.TOTP(secret)
     code = "".join(ch for ch in code if ch.isdigit())
-    if len(code) != 6:
+    if len(code) != 6 or not secret:  # no secret: sealed under a key no longer configured
         return None
+    totp = pyotp.TOTP(secret)
     now = int(time.time())
     for offset in (0, -1, 1):
         step = (now // totp.interval) + offset
@@ -183,3 +183,29 @@ def remove(user_id: int, *, actor: User) -> None:
     db.session.execute(sa.delete(TotpFactor).where(TotpFactor.user_id == user.id))
     record(actor=actor, action="user.mfa_removed", object_type="user", object_id=user.id,
            label=user.email, subject=user)
+
+
+@atomic
+def reseal(*, actor: User) -> int:
+    """Seal every authenticator secret again under the newest of SAMDESK_SEAL_KEYS (after a key
+    was added in front); returns how many were sealed again. One that no configured key opens
+    is left as it is (its owner signs in with a recovery code, or an admin removes it)."""
+    from app import sealing
+
+    if not (actor.is_admin or actor.is_system):
+        raise Forbidden(_l("Only administrators can do this."))
+    raw = sa.type_coerce(TotpFactor.secret, sa.String)  # the stored text, not unsealed
+    rows = db.session.execute(sa.select(TotpFactor.user_id, raw).with_for_update()).all()
+    done = 0
+    for user_id, stored in rows:
+        if sealing.is_sealed_with_newest(stored):
+            continue
+        plain = sealing.unseal(stored)
+        if not plain:
+            continue
+        db.session.execute(sa.update(TotpFactor).where(TotpFactor.user_id == user_id).values(secret=plain))
+        done += 1
+    if done:
+        record(actor=actor, action="mfa.resealed", object_type="totp_factors", object_id=0,
+               note=f"{done}")
+    return done

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.db import Base, created_at, enum_column, intpk
+from app.sealing import Sealed
 
 
 class SignInMethod(enum.StrEnum):
@@ -58,7 +59,9 @@ class TotpFactor(Base):
     __tablename__ = "totp_factors"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-    secret: Mapped[str] = mapped_column(sa.String(64))
+    # Sealed under SAMDESK_SEAL_KEYS (app/sealing.py, ADR 0100): a copy of the database holds no
+    # secret that makes codes. Empty when no configured key opens it (then no code matches).
+    secret: Mapped[str] = mapped_column(Sealed(), nullable=False)
     created_at: Mapped[created_at]
     confirmed_at: Mapped[datetime | None]
     last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
