@@ -148,6 +148,7 @@ def bench_articles(db_name: str, url: str, sizes: list[int], samples: int) -> No
             inserted = time.perf_counter() - started
             have = size
             seconds = reindex(app)
+            seed.analyze(app)  # planner statistics, as autovacuum leaves them after a bulk load
             emit(db=db_name, backend=backend_name, articles=size, metric="index_build",
                  insert_seconds=round(inserted, 1), reindex_seconds=round(seconds, 1))
         with base.gunicorn(url) as (port, _master):
