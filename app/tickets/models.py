@@ -169,9 +169,11 @@ SYSTEM_MAX = 80
 
 
 def system_key(name: str | None) -> str | None:
-    """The key business-system names are compared by: case-folded, so "visma" is "Visma" and
-    "ØKONOMI" is "økonomi"."""
-    return name.casefold()[:SYSTEM_MAX] if name else None
+    """The one key business-system names are compared by, for cases, the roster and article
+    tags alike: commas read as spaces (tags are comma-separated), one space between words,
+    case-folded, so "visma  flyt" is "Visma Flyt" and "ØKONOMI" is "økonomi"."""
+    key = " ".join((name or "").replace(",", " ").split()).casefold()[:SYSTEM_MAX]
+    return key or None
 
 
 CATEGORIES = (

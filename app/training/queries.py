@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.db import is_postgres
 from app.errors import NotFound
 from app.extensions import db
+from app.tickets.models import system_key as tickets_system_key
 from app.training import policy
 from app.training.models import (
     ACTIVE,
@@ -383,8 +384,8 @@ def systems_with_coming_course(now: datetime) -> set[str]:
         .where(CourseSession.starts_at > now, CourseSession.cancelled_at.is_(None))
     ).all()
     for systems, title in rows:
-        found.update(s.casefold() for s in (systems or []))
-        found.add(str(title).casefold())
+        found.update(system_key(s) for s in (systems or []))
+        found.add(system_key(str(title)))
     return found
 
 
@@ -424,9 +425,9 @@ def systems_of(user_id: int) -> frozenset[str]:
 
 
 def system_key(name: str) -> str:
-    """A system's name as articles are tagged with it: case-folded, one space between words,
-    no commas ("Visma  Flyt" and "visma flyt" are one system)."""
-    return " ".join(name.replace(",", " ").split()).casefold()
+    """A system's name as articles are tagged with it ("Visma  Flyt" and "visma flyt" are one
+    system): the key cases use too (``tickets.models.system_key``), "" for no name."""
+    return tickets_system_key(name) or ""
 
 
 def roster_systems() -> list[str]:
@@ -467,12 +468,12 @@ def suggested_courses(
     minutes: dict[str, int] = {}
     helps: dict[str, int] = {}
     for figure in help_by_topic(since.date()):
-        key = figure.topic.casefold()
+        key = system_key(figure.topic)
         names.setdefault(key, figure.topic)
         minutes[key] = minutes.get(key, 0) + figure.minutes
         helps[key] = helps.get(key, 0) + figure.helps
     for name in [*roster_systems(), *(c.name for c in cases.values())]:
-        names.setdefault(name.casefold(), name)
+        names.setdefault(system_key(name), name)
     covered = systems_with_coming_course(now)
     found = []
     for key, topic in names.items():
@@ -497,12 +498,11 @@ def roster_for_text(text: str, municipality_id: int | None, *, every: bool = Fal
 
 
 def roster_for_case(system: str | None, subject: str, municipality_id: int | None) -> Sequence[RosterEntry]:
-    """Go-to colleagues for a case: those for its business system when it names one (compared
-    case-folded), otherwise those whose system the subject mentions."""
-    if not system:
+    """Go-to colleagues for a case: those for its business system when it names one (compared by
+    ``system_key``), otherwise those whose system the subject mentions."""
+    if not system_key(system or ""):
         return roster_for_text(subject, municipality_id)
-    key = system.casefold()
-    return [e for e in roster(municipality_id=municipality_id) if e.system.casefold() == key]
+    return roster(system=system, municipality_id=municipality_id)
 
 
 def known_systems() -> list[str]:
@@ -513,8 +513,8 @@ def known_systems() -> list[str]:
     seen: set[str] = set()
     unique = []
     for name in names:
-        if name.strip() and name.casefold() not in seen:
-            seen.add(name.casefold())
+        if system_key(name) and system_key(name) not in seen:
+            seen.add(system_key(name))
             unique.append(name.strip())
     return sorted(unique, key=str.casefold)
 

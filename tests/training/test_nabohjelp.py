@@ -186,3 +186,15 @@ def test_erasing_a_person_forgets_their_nabohjelp_text_and_roster_places(world) 
     assert (db.session.get(NeighbourHelp, gone.id).minutes, db.session.get(NeighbourHelp, gone.id).system) == (20, "Visma")
     assert db.session.get(NeighbourHelp, kept.id).topic == "Skanning"
     assert queries.roster() == []
+
+
+def test_a_case_roster_and_course_name_one_system_by_one_key(world) -> None:
+    """Cases, the roster and courses compare system names by one key (tickets.models.system_key):
+    "Visma,  Flyt" on a case is the roster's "Visma Flyt"."""
+    from app.tickets.models import system_key
+
+    services.add_to_roster(system="Visma Flyt", email=world.employee2.email, actor=world.manager)
+    assert system_key("Visma,  Flyt") == system_key("visma flyt") == queries.system_key("VISMA FLYT")
+    found = queries.roster_for_case("Visma,  Flyt", "", world.employee.municipality_id)
+    assert [e.user.email for e in found] == [world.employee2.email]
+    assert queries.known_systems().count("Visma Flyt") == 1
