@@ -51,28 +51,11 @@ def test_the_workspace_offers_due_first(client, policies) -> None:
 
 
 def test_the_ticket_list_loads_all_slas_in_one_query(api, policies) -> None:
-    import sqlalchemy as sa
-
-    from app.extensions import db
-
     w = policies
     for i in range(6):
         make_ticket(w.employee, subject=f"Sak {i}")
     client = api.as_(w.agent)
-    client.get("/api/v1/tickets?limit=2")  # the token and the roles, once
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        small = client.get("/api/v1/tickets?limit=2").json
-        count_small = len(statements)
-        statements.clear()
-        big = client.get("/api/v1/tickets?limit=6").json
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    small, count_small, big, statements = _lists_of_two_and_six(client)
     assert all(t["sla"]["state"] == "on_time" for t in big["items"])
     assert len(small["items"]) == 2 and len(big["items"]) == 6
     assert len(statements) == count_small, "\n".join(s[:150] for s in statements)  # the same for 2 or 6 cases
@@ -92,7 +75,20 @@ def test_cases_without_an_sla_cost_no_query_each_in_the_list(api, world) -> None
     db.session.execute(sa.delete(TicketSla))
     db.session.commit()
     client = api.as_(world.agent)
-    client.get("/api/v1/tickets?limit=2")  # the token and the roles, once
+    small, count_small, big, statements = _lists_of_two_and_six(client)
+    assert [t["sla"] for t in big["items"]] == [None] * 6 and len(small["items"]) == 2
+    assert len(statements) == count_small, "\n".join(s[:150] for s in statements)
+    assert sum("ticket_slas" in s for s in statements) == 1
+
+
+def _lists_of_two_and_six(client):  # type: ignore[no-untyped-def]
+    """The ticket list of 2 and of 6 cases, and the SQL statements each took (the token and the
+    roles read once before)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    client.get("/api/v1/tickets?limit=2")
     statements: list[str] = []
 
     def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -106,6 +102,4 @@ def test_cases_without_an_sla_cost_no_query_each_in_the_list(api, world) -> None
         big = client.get("/api/v1/tickets?limit=6").json
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", seen)
-    assert [t["sla"] for t in big["items"]] == [None] * 6 and len(small["items"]) == 2
-    assert len(statements) == count_small, "\n".join(s[:150] for s in statements)
-    assert sum("ticket_slas" in s for s in statements) == 1
+    return small, count_small, big, statements
