@@ -55,12 +55,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+_FOLD_VOWELS = str.maketrans({"æ": "ae", "ä": "ae", "ø": "o", "å": "a", "ö": "o"})
+
+
 def fold(word: str) -> str:
     """æ->ae, ø->o, å->a (and ä, ö), then aa->a and oe->o, so every spelling meets.
     The same steps as the SQL function samdesk_fold in migration 0010."""
-    word = word.lower().replace("æ", "ae").replace("ä", "ae")
-    word = word.translate(str.maketrans("øåö", "oao"))
-    return word.replace("aa", "a").replace("oe", "o")
+    return word.lower().translate(_FOLD_VOWELS).replace("aa", "a").replace("oe", "o")
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -82,7 +83,10 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in WORD_RE.findall(_HYPHENATED.sub("", text or "")) if w != "_"]
 
 
+@functools.lru_cache(maxsize=100_000)
 def analyse_word(word: str, lang: str) -> str | None:
+    """The term ``word`` is indexed under in ``lang`` (None for a stop word); cached, as
+    snippets analyse the same words search after search."""
     if word in STOPWORDS.get(lang, frozenset()) or fold(word) in _FOLDED_STOP[lang]:
         return None
     return fold(stem(word, lang))
@@ -148,14 +152,19 @@ MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 def snippet(text: str, groups: Iterable[Iterable[str]], *, lang: str, width: int = 200) -> str:
     """A passage of ``text`` around the first matching word, HTML-escaped, matches in <mark>."""
     wanted = {t for group in groups for t in group}
+    prefixes = tuple(w for w in wanted if len(w) >= 4)  # as the search matches: each term a prefix
     plain = " ".join((text or "").split())
     spans: list[tuple[int, int]] = []
+    seen: dict[str, bool] = {}  # a text repeats its words: each is analysed once
     for match in WORD_RE.finditer(plain):
         if spans and match.start() > spans[0][0] + width:
             break  # past the passage that will be shown
         word = match.group(0).lower()
-        term = analyse_word(word, lang) or fold(word)
-        if any(term == w or (len(w) >= 4 and term.startswith(w)) for w in wanted):
+        hit = seen.get(word)
+        if hit is None:
+            term = analyse_word(word, lang) or fold(word)
+            hit = seen[word] = term in wanted or term.startswith(prefixes)
+        if hit:
             spans.append(match.span())
     start = 0
     if spans:
