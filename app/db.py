@@ -73,6 +73,7 @@ MIGRATION_ONLY_OBJECTS = frozenset({("index", "ix_tickets_subject_trgm")}) | fro
     [("table", f"{base}{suffix}") for base in ("tickets_fts", "messages_fts")
      for suffix in ("", "_config", "_data", "_docsize", "_idx", "_content")]
     + [("column", "search_vector"), ("index", "ix_articles_search_vector"),
+       ("column", "head_vector"), ("index", "ix_articles_head_vector"),  # migration 0020
        ("index", "ix_messages_body_trgm"), ("index", "ix_search_words_trgm")]
 )
 

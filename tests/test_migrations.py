@@ -104,3 +104,47 @@ def test_migration_0019_seals_the_authenticator_secrets_already_there(app: Any) 
     assert stored.startswith("fernet:") and secret not in stored
     user = db.session.get(type(agent), agent_id)
     assert mfa.verify(user, pyotp.TOTP(secret).now()) is SignInMethod.PASSWORD_TOTP
+
+
+def test_migration_0020_keeps_the_article_vector_and_adds_the_head(app: Any) -> None:
+    """0020 defines an article's vector once (a function). The generated column holds what the
+    expression of 0010 held; the head vector holds title, tags and systems and not the body;
+    both stay in the row (ADR 0101)."""
+    import pytest
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    from app.accounts.models import Role
+    from app.knowledge import services
+    from tests.factories import make_user
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the article vectors are PostgreSQL's")
+    agent = make_user(Role.FIRST_LINE, "GRA")
+    article = services.create_article(
+        title="Skriveren på rådhuset", body="Velg papirskuffen og trykk på «Skriv ut».",
+        category="printing", tags=["utskrift"], systems=["Visma Flyt"], status="published", actor=agent)
+    article_id = article.id
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    before = script.get_revision("0020").down_revision
+    db.session.remove()
+
+    vector = sa.text("SELECT search_vector::text FROM articles WHERE id = :i")
+    downgrade(revision=before)
+    try:
+        with db.engine.begin() as conn:
+            old = conn.execute(vector, {"i": article_id}).scalar()
+    finally:
+        upgrade()
+
+    with db.engine.begin() as conn:
+        new, head = conn.execute(sa.text("SELECT search_vector::text, head_vector::text FROM articles "
+                                         "WHERE id = :i"), {"i": article_id}).one()
+        storage = dict(conn.execute(sa.text(
+            "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'articles'::regclass "
+            "AND attname IN ('search_vector', 'head_vector')")).all())
+    assert old and new == old
+    assert "'radhuset':" in head and "'utskrift':" in head and "'visma':" in head
+    assert "papirskuff" not in head and "papirskuff" in new
+    assert storage == {"search_vector": "m", "head_vector": "m"}
