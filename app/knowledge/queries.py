@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
 from app.errors import NotFound
@@ -230,6 +231,7 @@ def _items(hits: list[engine.Hit], groups: list[list[str]], access: policy.Acces
     by_id = {
         a.id: a for a in db.session.scalars(
             sa.select(Article).where(Article.id.in_([h.article_id for h in hits]), policy.access_filter(access))
+            .options(lazyload(Article.author))  # a result shows no author: no join for ten users
         )
     }
     out = []

@@ -61,10 +61,6 @@ def is_sms_case(ticket: Ticket) -> bool:
     ) is not None
 
 
-def _deliverable(user: User | None, ticket: Ticket | None = None) -> bool:
-    return channel_for(user, ticket) is not None
-
-
 def _thread_headers(ticket: Ticket, reply_to_message_id: str | None) -> dict[str, str]:
     headers = {
         "Auto-Submitted": "auto-generated",
@@ -95,12 +91,11 @@ def short_text(text: str, limit: int = SMS_MAX_CHARS) -> str:
 
 
 def _send(
-    user: User, ticket: Ticket, template: str, *, reply_to_message_id: str | None = None,
-    auto: bool = True, **context: object,
+    user: User, ticket: Ticket, channel: OutboxChannel, template: str, *,
+    reply_to_message_id: str | None = None, auto: bool = True, **context: object,
 ) -> None:
-    channel = channel_for(user, ticket)
-    if channel is None:
-        return
+    """``channel`` is channel_for(user, ticket), asked once by the caller before it gathers
+    what the message says."""
     if channel is OutboxChannel.SMS:
         _send_sms(user, ticket, template, **context)
         return
@@ -139,9 +134,9 @@ def _send_sms(user: User, ticket: Ticket, template: str, **context: object) -> N
 
 
 def ticket_received(ticket: Ticket, first_message: Message) -> None:
-    if _deliverable(ticket.requester, ticket):
+    if channel := channel_for(ticket.requester, ticket):
         _send(
-            ticket.requester, ticket, "received",
+            ticket.requester, ticket, channel, "received",
             reply_to_message_id=first_message.email_message_id, message=first_message,
             articles=_articles_for(ticket),
         )
@@ -161,18 +156,18 @@ def _articles_for(ticket: Ticket) -> list[tuple[str, str]]:
 
 def public_reply(ticket: Ticket, message: Message) -> None:
     """An agent answered: the requester gets the answer by mail (a person wrote it: not auto)."""
-    if _deliverable(ticket.requester, ticket) and message.author_id != ticket.requester_id:
-        _send(ticket.requester, ticket, "reply", message=message, auto=False)
+    if message.author_id != ticket.requester_id and (channel := channel_for(ticket.requester, ticket)):
+        _send(ticket.requester, ticket, channel, "reply", message=message, auto=False)
 
 
 def requester_replied(ticket: Ticket, message: Message) -> None:
-    if ticket.assignee is not None and _deliverable(ticket.assignee, ticket):
-        _send(ticket.assignee, ticket, "requester_replied", message=message)
+    if ticket.assignee is not None and (channel := channel_for(ticket.assignee, ticket)):
+        _send(ticket.assignee, ticket, channel, "requester_replied", message=message)
 
 
 def status_changed(ticket: Ticket, before: str) -> None:
-    if _deliverable(ticket.requester, ticket):
-        _send(ticket.requester, ticket, "status", before=before)
+    if channel := channel_for(ticket.requester, ticket):
+        _send(ticket.requester, ticket, channel, "status", before=before)
 
 
 def unknown_sender_refused(address: str, *, subject: str, in_reply_to: str | None) -> None:
