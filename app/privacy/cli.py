@@ -51,6 +51,8 @@ def anonymise(dry_run: bool) -> None:
             click.echo(f"{outcome.ref}\tskipped: legal hold: {outcome.reason}")
         elif outcome.anonymised:
             click.echo(f"{outcome.ref}\t{'would anonymise' if dry_run else 'anonymised'}")
+    if report.expired:
+        click.echo(f"-\t{report.expired} records about no case cleaned (received SMS kept as failed)")
     click.echo(str(report.anonymised))
 
 

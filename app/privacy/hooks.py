@@ -10,6 +10,11 @@ without app/privacy importing those domains. The contract (docs/privacy.md, "Hoo
   the same transaction and *before* the account is cleaned, so ``user.email``, ``user.name``
   and ``user.phone`` are still there to look for.
 
+- ``on_expire(listener)``: ``listener(before: datetime) -> int`` once per retention run (not a
+  dry run): data a domain keeps about no case and no known person (a failed SMS from an unknown
+  number) that was received before ``before`` is cleaned; the listener returns how many
+  records it cleaned, counting none twice on the next run.
+
 - ``on_export(listener)``: ``listener(user) -> dict`` for a person's data out (GDPR art. 15):
   each domain that holds something about a person outside the cases returns it as plain JSON
   values under its own keys, and the export writes them into ``data.json``.
@@ -24,6 +29,7 @@ the transaction commits. Listeners must be idempotent: a run that failed is repe
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,10 +38,12 @@ if TYPE_CHECKING:
 CaseListener = Callable[[int, str], None]
 PersonListener = Callable[["User"], None]
 ExportListener = Callable[["User"], dict[str, Any]]
+ExpireListener = Callable[[datetime], int]
 Listener = CaseListener  # the name the first version used
 _case_listeners: list[CaseListener] = []
 _person_listeners: list[PersonListener] = []
 _export_listeners: list[ExportListener] = []
+_expire_listeners: list[ExpireListener] = []
 
 
 def on_anonymise(listener: CaseListener) -> CaseListener:
@@ -49,6 +57,13 @@ def on_forget_person(listener: PersonListener) -> PersonListener:
     """Register ``listener(user)`` (idempotent; usable as a decorator)."""
     if listener not in _person_listeners:
         _person_listeners.append(listener)
+    return listener
+
+
+def on_expire(listener: ExpireListener) -> ExpireListener:
+    """Register ``listener(before) -> int`` (idempotent; usable as a decorator)."""
+    if listener not in _expire_listeners:
+        _expire_listeners.append(listener)
     return listener
 
 
@@ -69,7 +84,7 @@ def exported(user: User) -> dict[str, Any]:
 
 def unsubscribe(listener: Callable[..., Any]) -> None:
     """Remove ``listener`` from every list (tests, and an app shutting a domain off)."""
-    for listeners in (_case_listeners, _person_listeners, _export_listeners):
+    for listeners in (_case_listeners, _person_listeners, _export_listeners, _expire_listeners):
         if listener in listeners:
             listeners.remove(listener)  # type: ignore[arg-type]
 
@@ -82,3 +97,8 @@ def anonymised(ticket_id: int, ref: str) -> None:
 def forgetting(user: User) -> None:
     for listener in list(_person_listeners):
         listener(user)
+
+
+def expire(before: datetime) -> int:
+    """Every domain cleans what it keeps about no case and no person from before ``before``."""
+    return sum(listener(before) for listener in list(_expire_listeners))

@@ -11,7 +11,7 @@ import json
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,6 +45,8 @@ class Outcome:
 @dataclass
 class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    # Records about no case and no person cleaned by the domains (privacy hook on_expire).
+    expired: int = 0
 
     @property
     def anonymised(self) -> int:
@@ -129,7 +131,23 @@ def run_retention(
     iterator = progress(candidates) if progress else candidates
     for ticket_id, _ref in iterator:  # type: ignore[attr-defined]
         report.outcomes.append(anonymise_case(ticket_id, actor=actor, dry_run=dry_run))
+    if not dry_run:
+        report.expired = expire_unlinked(actor=actor, now=now)
     return report
+
+
+@atomic
+def expire_unlinked(*, actor: User, now: datetime | None = None) -> int:
+    """What the domains keep about no case and no known person (a failed SMS from an unknown
+    number) is cleaned after the default retention, as a closed case would be."""
+    _require_admin(actor)
+    before = (now or utcnow()) - timedelta(days=int(current_app.config["SAMDESK_RETENTION_DAYS"]))
+    count = hooks.expire(before)
+    if count:
+        record(actor=actor, action="privacy.expired", object_type="retention", object_id=before.date().isoformat(),
+               label=f"{count} records from before {before.date().isoformat()}",
+               after={"before": before.isoformat(), "records": count})
+    return count
 
 
 @atomic

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     hooks.subscribe(services.on_ticket_event)
     privacy_hooks.on_anonymise(services.forget_for_ticket)
     privacy_hooks.on_forget_person(services.forget_person)
+    privacy_hooks.on_expire(services.expire_unlinked)
     privacy_hooks.on_export(queries.export_for_person)
 
     def telephony_panel(ticket: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from app.db import Base, created_at, enum_column, intpk, utcnow
 class WebhookStatus(enum.StrEnum):
     PROCESSED = "processed"
     FAILED = "failed"  # kept with its fields: an admin retries it (`telephony retry`)
+    EXPIRED = "expired"  # failed, never retried, and its fields cleaned by the retention run
 
 
 class TwilioWebhook(Base):

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -746,3 +746,27 @@ def forget_person(user: User) -> None:
         .values(number="", recording_sid=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def expire_unlinked(before: datetime) -> int:
+    """Retention for what belongs to no case (privacy hook ``on_expire``): webhooks from before
+    ``before`` that never became a case (a failed SMS from an unknown number, kept for an admin
+    to retry), and texts that waited for an answer and never joined a case, lose their fields
+    and numbers; a failed one becomes expired, so that `telephony retry` leaves it. Rows already
+    cleaned (no sender, no number left) are not counted again."""
+    webhooks = db.session.execute(
+        sa.update(TwilioWebhook)
+        .where(TwilioWebhook.ticket_id.is_(None), TwilioWebhook.created_at < before, TwilioWebhook.sender != "")
+        .values(params={}, answer="", sender="", error=None, status=sa.case(
+            (TwilioWebhook.status == WebhookStatus.FAILED, WebhookStatus.EXPIRED.value),
+            else_=TwilioWebhook.status))
+        .execution_options(synchronize_session=False)
+    )
+    waiting = db.session.execute(
+        sa.update(PendingSms)
+        .where(PendingSms.ticket_id.is_(None), PendingSms.created_at < before, PendingSms.number != "",
+               PendingSms.status != PendingStatus.WAITING)  # a waiting one is still a conversation
+        .values(body="", media=[], number="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(webhooks.rowcount or 0) + int(waiting.rowcount or 0)  # type: ignore[attr-defined]

@@ -50,3 +50,35 @@ def test_erasing_a_person_forgets_what_came_from_their_number(twilio: Twilio, ha
     assert "Kept as failed: no active queue" not in bodies and "Skriveren virker ikke" not in bodies
     assert "Noen andre" in bodies
     assert db.session.scalars(sa.select(SmsThread.number)).all() == []
+
+
+def test_the_retention_run_cleans_a_failed_sms_that_never_became_a_case(twilio: Twilio, hadeland: Any) -> None:
+    """A failed SMS belongs to no case, so no case's anonymisation takes it: the retention run
+    cleans it once it is as old as a case may be kept, and a retry leaves it alone after that.
+    What belongs to a case waits for that case."""
+    from datetime import timedelta
+
+    from app.audit.models import AuditEntry
+    from app.db import utcnow
+    from app.telephony import services as telephony
+    from app.telephony.models import WebhookStatus
+    from app.tickets import services as tickets
+
+    admin = system_user()
+    tickets.update_queue("gran-forstelinje", is_active=False, actor=admin)
+    twilio.sms("+4791234567", "Kept as failed: no active queue")
+    tickets.update_queue("gran-forstelinje", is_active=True, actor=admin)
+    twilio.sms("+4791234567", "Skriveren virker ikke")
+
+    assert privacy.run_retention(actor=admin).expired == 0  # both are new
+    later = utcnow() + timedelta(days=731)
+    assert privacy.run_retention(actor=admin, now=later).expired == 1
+    assert privacy.run_retention(actor=admin, now=later).expired == 0  # counted once
+    db.session.expire_all()
+    failed = db.session.scalars(sa.select(TwilioWebhook).where(TwilioWebhook.ticket_id.is_(None))).one()
+    assert (failed.status, failed.params, failed.sender, failed.answer) == (WebhookStatus.EXPIRED, {}, "", "")
+    kept = db.session.scalars(sa.select(TwilioWebhook).where(TwilioWebhook.ticket_id.is_not(None))).one()
+    assert kept.params["Body"] == "Skriveren virker ikke" and kept.sender == "+4791234567"
+    assert telephony.retry_failed(actor=admin) == []
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "privacy.expired")).one()
+    assert entry.after["records"] == 1
