@@ -157,6 +157,8 @@ class TicketQuery(CursorQuery):
         metadata={"description": "An agent's email, `me` or `none`."},
     )
     q = String(load_default=None, validate=Length(max=200))
+    system = String(load_default=None, validate=Length(max=200),
+                    metadata={"description": "A business system (fagsystem): case, commas and spaces do not matter."})
     sort = String(load_default="-created", validate=OneOf(queries.SORT_NAMES))
     limit = Integer(load_default=25, validate=Range(min=1, max=queries.MAX_LIMIT))
 
@@ -284,6 +286,7 @@ def list_tickets(query_data: dict[str, Any]) -> dict[str, Any]:
         assignee=query_data["assignee"],
         q=query_data["q"],
         sort=query_data["sort"],
+        system=query_data["system"],
     )
     page = queries.list_tickets(user, filters, cursor=query_data["cursor"], limit=query_data["limit"])
     return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}

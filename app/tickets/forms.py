@@ -173,6 +173,7 @@ class FilterForm(FlaskForm):
         validators=[Optional()],
     )
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
+    system = StringField(_l("Business system"), validators=[Optional(), Length(max=80)])
     sort = SelectField(
         _l("Sort"),
         choices=lambda: [

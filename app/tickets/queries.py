@@ -33,6 +33,7 @@ from app.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    system_key,
 )
 
 REF_RE = re.compile(r"^[A-Za-z]{2,8}-\d{1,12}$")
@@ -194,10 +195,11 @@ class TicketFilter:
     requester_id: int | None = None
     q: str | None = None
     sort: str = "-created"
+    system: str | None = None  # a business system, compared as tickets.models.system_key does
 
     def __post_init__(self) -> None:
         # Pages and the API pass what a person typed; refuse what no database can compare with.
-        for name in ("queue", "municipality", "assignee", "q", "sort"):
+        for name in ("queue", "municipality", "assignee", "q", "sort", "system"):
             value = getattr(self, name)
             if isinstance(value, str) and not is_storable(value):
                 raise Invalid(
@@ -296,6 +298,8 @@ def list_tickets(
             stmt = stmt.where(Ticket.assignee_id == (assignee.id if assignee else -1))
     if filters.requester_id is not None:
         stmt = stmt.where(Ticket.requester_id == filters.requester_id)
+    if filters.system and (wanted := system_key(filters.system)):
+        stmt = stmt.where(Ticket.system_key == wanted)
     if filters.q and filters.q.strip():
         stmt = stmt.where(_text_match(filters.q.strip(), with_internal=user.is_staff))
     backward = False

@@ -376,6 +376,7 @@ def _filters(form: forms.FilterForm) -> queries.TicketFilter:
         channel=[Channel(form.channel.data)] if form.channel.data else [],
         q=form.q.data or None,
         sort=form.sort.data or "-created",
+        system=form.system.data or None,
     )
 
 

@@ -479,3 +479,25 @@ def test_requester_sees_that_the_case_moved_but_not_the_agents_reasons(api, worl
     assert [e["note"] for e in staff[-2:]] == ["Trolig feil i Gerica-rettigheter", "Førstelinje følger opp"]
     again = api.as_(world.agent).get(f"/api/v1/tickets/{ticket.ref}").json["events"]
     assert again[-2]["note"] == "Trolig feil i Gerica-rettigheter"  # nothing was written away
+
+
+def test_list_filters_by_business_system_as_the_case_spelt_it_or_not(api, world) -> None:
+    """`system=` finds the cases of one business system whatever the case, commas and spaces
+    the caller or the case used, and only among the cases the caller may see."""
+    flyt = make_ticket(world.employee, subject="Timelister forsvinner", system="Visma,  Flyt")
+    payslip = make_ticket(world.employee, subject="Lønnsslipp mangler", system="Visma")
+    lunner = make_ticket(world.lun_employee, subject="Flyt i Lunner", system="visma flyt")
+    make_ticket(world.employee2, subject="Skriveren", system=None)
+
+    def refs(client, query: str) -> list[str]:  # type: ignore[no-untyped-def]
+        response = client.get(f"/api/v1/tickets?{query}")
+        assert response.status_code == 200, response.json
+        return [t["ref"] for t in response.json["items"]]
+
+    assert refs(api.as_(world.admin), "system=VISMA%20FLYT") == [lunner.ref, flyt.ref]
+    assert refs(api.as_(world.agent), "system=visma flyt") == [flyt.ref]  # Gran's desk: not Lunner's
+    assert refs(api.as_(world.agent), "system=visma,flyt&status=new") == [flyt.ref]
+    assert refs(api.as_(world.agent), "system=Gerica") == []
+    assert refs(api.as_(world.employee), "system=Visma") == [payslip.ref]  # not "Visma Flyt"
+    bad = api.as_(world.agent).get("/api/v1/tickets?system=" + "x" * 201)
+    assert bad.status_code == 400 and "system" in str(bad.json)

@@ -126,15 +126,16 @@ def test_create_municipality_stores_clean_text_or_refuses(world, code, name, dom
 
 @SETTINGS
 @given(q=ANY_TEXT, queue=st.one_of(st.none(), ANY_TEXT), assignee=st.one_of(st.none(), ANY_TEXT),
-       municipality=st.one_of(st.none(), ANY_TEXT))
-def test_any_list_filter_answers_a_page_or_refuses(world, q, queue, assignee, municipality) -> None:
+       municipality=st.one_of(st.none(), ANY_TEXT), system=st.one_of(st.none(), ANY_TEXT))
+def test_any_list_filter_answers_a_page_or_refuses(world, q, queue, assignee, municipality, system) -> None:
     from app.tickets import queries
 
     if not db.session.scalar(sa.select(Ticket.ref)):
-        make_ticket(world.employee, subject="Skriveren er tom")
+        make_ticket(world.employee, subject="Skriveren er tom", system="Visma")
     try:
         page = queries.list_tickets(
-            world.agent, queries.TicketFilter(q=q, queue=queue, assignee=assignee, municipality=municipality)
+            world.agent, queries.TicketFilter(q=q, queue=queue, assignee=assignee, municipality=municipality,
+                                              system=system)
         )
     except DomainError as error:
         assert error.status == 400

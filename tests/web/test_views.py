@@ -348,6 +348,17 @@ def test_workspace_filters_by_text_and_priority(as_user: Any, world: World) -> N
     assert "Skriveren lager støy" not in page.text and "Teams virker ikke" not in page.text
 
 
+def test_workspace_filters_by_business_system(as_user: Any, world: World) -> None:
+    factories.make_ticket(world.employee, subject="Timelister forsvinner", system="Visma Flyt")
+    factories.make_ticket(world.employee, subject="Journalen henger", system="Gerica")
+    page = as_user(world.agent).get("/arbeid?queue=gran-forstelinje&system=visma+flyt")
+    assert page.status_code == 200
+    assert "Timelister forsvinner" in page.text and "Journalen henger" not in page.text
+    assert 'name="system"' in page.text and 'value="visma flyt"' in page.text
+    too_long = as_user(world.agent).get("/arbeid?queue=gran-forstelinje&system=" + "x" * 81)
+    assert too_long.status_code == 400 and "Journalen henger" not in too_long.text
+
+
 def test_workspace_pages_by_cursor(app: Flask, as_user: Any, world: World) -> None:
     app.config["SAMDESK_PAGE_SIZE"] = 2
     try:
