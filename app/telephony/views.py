@@ -42,7 +42,10 @@ from app.web import put_error
 bp = Blueprint("telephony", __name__, url_prefix="/telephony", template_folder="templates")
 
 MAX_WEBHOOK_BYTES = 32 * 1024  # Twilio's largest form (ten media addresses) is a few kB
-VOICE = {"language": "nb-NO"}
+# The voice menu speaks Norwegian, or English to a caller whose account says so or who presses 9
+# when asked for the municipality; the language rides along in the next step's URL (``l=en``).
+VOICES = {"nb": "nb-NO", "en": "en-GB"}
+ENGLISH_KEY = "9"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,11 +117,21 @@ def sms_status() -> Response:
 # Voice: /voice → (known: menu) or /voice/kommune → /voice/meny → /voice/valg → /voice/opptak
 
 
-def _say(response: Any, message: Any) -> None:
-    """Say a lazy message (its values already given), always in Norwegian."""
-    with force_locale("nb"):
+def _say(response: Any, message: Any, lang: str) -> None:
+    """Say a lazy message (its values already given) in ``lang``."""
+    with force_locale(lang):
         text = str(message)
-    response.say(text, **VOICE)
+    response.say(text, language=VOICES[lang])
+
+
+def _lang() -> str:
+    return "en" if request.args.get("l") == "en" else "nb"
+
+
+def _url(endpoint: str, lang: str, **values: Any) -> str:
+    if lang == "en":
+        values["l"] = "en"
+    return url_for(endpoint, **values)
 
 
 def _spoken_ref(ref: str | None) -> str:
@@ -128,45 +141,47 @@ def _spoken_ref(ref: str | None) -> str:
     return " ".join(prefix) + " " + number
 
 
-def _ask_municipality(response: VoiceResponse) -> VoiceResponse:
+def _ask_municipality(response: VoiceResponse, lang: str) -> VoiceResponse:
     choices = queries.municipality_choices()
     names = queries.municipality_names(list(choices.values()))
-    gather = response.gather(num_digits=1, action=url_for("telephony.voice_municipality"),
+    gather = response.gather(num_digits=1, action=_url("telephony.voice_municipality", lang),
                              method="POST", timeout=8)
     for key, code in sorted(choices.items()):
-        _say(gather, _l("For %(name)s, press %(key)s.", name=names.get(code, code), key=key))
-    _say(response, _l("We did not hear a choice."))
-    response.redirect(url_for("telephony.voice"), method="POST")
+        _say(gather, _l("For %(name)s, press %(key)s.", name=names.get(code, code), key=key), lang)
+    if lang == "nb" and ENGLISH_KEY not in choices:
+        _say(gather, f"For English, press {ENGLISH_KEY}.", "en")  # English whatever the menu speaks
+    _say(response, _l("We did not hear a choice."), lang)
+    response.redirect(_url("telephony.voice", lang), method="POST")
     return response
 
 
-def _menu(code: str, response: VoiceResponse | None = None) -> VoiceResponse:
+def _menu(code: str, lang: str, response: VoiceResponse | None = None) -> VoiceResponse:
     response = response or VoiceResponse()
     names = queries.municipality_names([code])
     if not names:
-        return _ask_municipality(response)
+        return _ask_municipality(response, lang)
     if not hours.desk_is_open(code, utcnow()):
         _say(response, _l("The service desk of %(name)s is closed now. Leave a message after the tone, "
-                          "and we will follow it up when we open.", name=names[code]))
-        return _record(code, response)
-    gather = response.gather(num_digits=1, action=url_for("telephony.voice_choice", m=code),
+                          "and we will follow it up when we open.", name=names[code]), lang)
+        return _record(code, lang, response)
+    gather = response.gather(num_digits=1, action=_url("telephony.voice_choice", lang, m=code),
                              method="POST", timeout=8)
-    _say(gather, _l("To leave a message, press 1. To be called back, press 2."))
-    _say(response, _l("We did not hear a choice."))
-    response.redirect(url_for("telephony.voice_menu", m=code), method="POST")
+    _say(gather, _l("To leave a message, press 1. To be called back, press 2."), lang)
+    _say(response, _l("We did not hear a choice."), lang)
+    response.redirect(_url("telephony.voice_menu", lang, m=code), method="POST")
     return response
 
 
-def _record(code: str, response: VoiceResponse | None = None) -> VoiceResponse:
+def _record(code: str, lang: str, response: VoiceResponse | None = None) -> VoiceResponse:
     response = response or VoiceResponse()
     _say(response, _l("Say your name and what you need help with after the tone. Press the hash key "
-                      "when you are done."))
+                      "when you are done."), lang)
     response.record(
-        action=url_for("telephony.voice_recorded", m=code), method="POST", max_length=180,
+        action=_url("telephony.voice_recorded", lang, m=code), method="POST", max_length=180,
         finish_on_key="#", play_beep=True, transcribe=True,
         transcribe_callback=url_for("telephony.voice_transcription"),
     )
-    _say(response, _l("We did not get a message. Goodbye."))
+    _say(response, _l("We did not get a message. Goodbye."), lang)
     response.hangup()
     return response
 
@@ -176,26 +191,31 @@ def voice() -> Response:
     _number, user = services.caller(request.form.get("From"))
     response = VoiceResponse()
     if user is not None and user.municipality is not None:
+        lang = "en" if user.locale == "en" else "nb"
         _say(response, _l("Hello, %(name)s. You have called the IT service desk.",
-                          name=user.display_name.split()[0] if user.display_name else ""))
-        return _twiml(_menu(user.municipality.code, response))
-    _say(response, _l("Hello, you have called the IT service desk for the Hadeland municipalities."))
-    return _twiml(_ask_municipality(response))
+                          name=user.display_name.split()[0] if user.display_name else ""), lang)
+        return _twiml(_menu(user.municipality.code, lang, response))
+    lang = _lang()
+    _say(response, _l("Hello, you have called the IT service desk for the Hadeland municipalities."), lang)
+    return _twiml(_ask_municipality(response, lang))
 
 
 @bp.post("/voice/kommune")
 def voice_municipality() -> Response:
-    code = queries.municipality_choices().get((request.form.get("Digits") or "").strip()[:2])
+    digits, lang = (request.form.get("Digits") or "").strip()[:2], _lang()
+    code = queries.municipality_choices().get(digits)
+    if code is None and digits == ENGLISH_KEY:
+        return _twiml(_ask_municipality(VoiceResponse(), "en"))
     if code is None:
         response = VoiceResponse()
-        _say(response, _l("That is not one of the choices."))
-        return _twiml(_ask_municipality(response))
-    return _twiml(_menu(code))
+        _say(response, _l("That is not one of the choices."), lang)
+        return _twiml(_ask_municipality(response, lang))
+    return _twiml(_menu(code, lang))
 
 
 @bp.post("/voice/meny")
 def voice_menu() -> Response:
-    return _twiml(_menu(_code()))
+    return _twiml(_menu(_code(), _lang()))
 
 
 def _code() -> str:
@@ -204,38 +224,38 @@ def _code() -> str:
 
 @bp.post("/voice/valg")
 def voice_choice() -> Response:
-    code, digits = _code(), (request.form.get("Digits") or "").strip()
+    code, digits, lang = _code(), (request.form.get("Digits") or "").strip(), _lang()
     if not queries.municipality_names([code]):
-        return _twiml(_ask_municipality(VoiceResponse()))
+        return _twiml(_ask_municipality(VoiceResponse(), lang))
     if digits == "1" or not hours.desk_is_open(code, utcnow()):
-        return _twiml(_record(code))
+        return _twiml(_record(code, lang))
     if digits != "2":
         response = VoiceResponse()
-        _say(response, _l("That is not one of the choices."))
-        return _twiml(_menu(code, response))
+        _say(response, _l("That is not one of the choices."), lang)
+        return _twiml(_menu(code, lang, response))
     response = VoiceResponse()
     try:
         answer = services.request_callback(request.form, municipality_code=code)
     except Invalid as error:
         if error.code != "hidden_number":
             return _refuse(400, str(error.message))
-        _say(response, _l("We cannot see your number, so we cannot call you back."))
-        return _twiml(_record(code, response))
+        _say(response, _l("We cannot see your number, so we cannot call you back."), lang)
+        return _twiml(_record(code, lang, response))
     if answer.ref:
         _say(response, _l("Thank you. We will call you back on the number you are calling from. "
-                          "Your case has number %(ref)s.", ref=_spoken_ref(answer.ref)))
+                          "Your case has number %(ref)s.", ref=_spoken_ref(answer.ref)), lang)
     else:
-        _say(response, _l("Thank you. We will call you back on the number you are calling from."))
+        _say(response, _l("Thank you. We will call you back on the number you are calling from."), lang)
     response.hangup()
     return _twiml(response)
 
 
 @bp.post("/voice/opptak")
 def voice_recorded() -> Response:
-    code = _code()
+    code, lang = _code(), _lang()
     response = VoiceResponse()
     if not request.form.get("RecordingUrl"):
-        _say(response, _l("We did not get a message. Goodbye."))
+        _say(response, _l("We did not get a message. Goodbye."), lang)
         response.hangup()
         return _twiml(response)
     if not queries.municipality_names([code]):
@@ -246,9 +266,9 @@ def voice_recorded() -> Response:
         return _refuse(400, str(error.message))
     if answer.ref:
         _say(response, _l("Thank you for the message. Your case has number %(ref)s. Goodbye.",
-                          ref=_spoken_ref(answer.ref)))
+                          ref=_spoken_ref(answer.ref)), lang)
     else:
-        _say(response, _l("Thank you for the message. Goodbye."))
+        _say(response, _l("Thank you for the message. Goodbye."), lang)
     response.hangup()
     return _twiml(response)
 

@@ -1,5 +1,5 @@
-"""The voice menu: Norwegian TwiML, a known caller greeted by name, others choose their
-municipality, a message becomes a phone case (transcription later), a call-back request a
+"""The voice menu: Norwegian TwiML (English for a caller whose account says so, or who presses
+9), a known caller greeted by name, others choose their municipality, a message becomes a phone case (transcription later), a call-back request a
 "ring tilbake" case; outside opening hours only the message is offered."""
 
 from __future__ import annotations
@@ -28,9 +28,14 @@ def twiml(response: Any) -> ElementTree.Element:
     return root
 
 
-def spoken(root: ElementTree.Element) -> str:
+ENGLISH_OFFER = "For English, press 9."
+
+
+def spoken(root: ElementTree.Element, language: str = "nb-NO") -> str:
+    """What the caller hears: every sentence in ``language``, but the offer of English, which
+    is always said in English."""
     says = list(root.iter("Say"))
-    assert all(s.get("language") == "nb-NO" for s in says)
+    assert all(s.get("language") == ("en-GB" if s.text == ENGLISH_OFFER else language) for s in says)
     return " ".join(s.text or "" for s in says)
 
 
@@ -121,3 +126,40 @@ def test_a_closed_day_in_the_business_calendar_closes_that_desks_menu(twilio: Tw
         lunner = twiml(call(twilio, "/telephony/voice/meny?m=LUN"))
     assert "stengt nå" in spoken(gran) and gran.find("Gather") is None
     assert lunner.find("Gather") is not None
+
+
+def test_an_unknown_caller_may_press_9_for_english_and_the_rest_of_the_call_is_english(
+        twilio: Twilio, hadeland: Any) -> None:
+    caller = "+4798765432"
+    with time_machine.travel(OPEN, tick=False):
+        first = twiml(call(twilio, "/telephony/voice", caller=caller))
+        assert ENGLISH_OFFER in spoken(first)
+        english = twiml(call(twilio, "/telephony/voice/kommune", caller=caller, Digits="9"))
+        assert "For Jevnaker, press 1. For Lunner, press 2. For Gran, press 3." in spoken(english, "en-GB")
+        assert ENGLISH_OFFER not in spoken(english, "en-GB")
+        assert english.find("Gather").get("action") == "/telephony/voice/kommune?l=en"  # type: ignore[union-attr]
+        menu = twiml(call(twilio, "/telephony/voice/kommune?l=en", caller=caller, Digits="3"))
+        assert "To leave a message, press 1. To be called back, press 2." in spoken(menu, "en-GB")
+        assert menu.find("Gather").get("action") == "/telephony/voice/valg?m=GRA&l=en"  # type: ignore[union-attr]
+        record = twiml(call(twilio, "/telephony/voice/valg?m=GRA&l=en", caller=caller, Digits="1"))
+    assert "Say your name and what you need help with" in spoken(record, "en-GB")
+    assert record.find("Record").get("action") == "/telephony/voice/opptak?m=GRA&l=en"  # type: ignore[union-attr]
+
+
+def test_a_known_caller_whose_account_is_in_english_hears_english(twilio: Twilio, hadeland: Any) -> None:
+    from app.accounts import services as accounts
+
+    accounts.update_user(hadeland["employee"].email, locale="en", actor=accounts.system_user())
+    with time_machine.travel(OPEN, tick=False):
+        root = twiml(call(twilio, "/telephony/voice"))
+    assert "Hello, Anne. You have called the IT service desk." in spoken(root, "en-GB")
+    assert root.find("Gather").get("action") == "/telephony/voice/valg?m=GRA&l=en"  # type: ignore[union-attr]
+    with time_machine.travel(CLOSED, tick=False):
+        closed = twiml(call(twilio, "/telephony/voice"))
+    assert "is closed now" in spoken(closed, "en-GB")
+
+
+def test_a_language_the_menu_does_not_speak_falls_back_to_norwegian(twilio: Twilio, hadeland: Any) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        root = twiml(call(twilio, "/telephony/voice/meny?m=GRA&l=de"))
+    assert "trykk 1" in spoken(root)
