@@ -91,13 +91,15 @@ def server_env(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(url: str) -> Iterator[tuple[int, int]]:
+def gunicorn(url: str, *, env: dict[str, str] | None = None) -> Iterator[tuple[int, int]]:
+    """2 sync workers on a free port of 127.0.0.1 (``env``: the whole environment, when a
+    benchmark needs its own settings); yields the port and the master's pid."""
     port = free_port()
     log = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 - closed below
     bin_dir = Path(sys.executable).parent
     proc = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=server_env(url), stdout=log, stderr=log,
+        cwd=ROOT, env=env or server_env(url), stdout=log, stderr=log,
     )
     try:
         deadline = time.monotonic() + 30

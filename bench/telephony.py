@@ -24,13 +24,10 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -94,38 +91,6 @@ def prepare(url: str, employees: int) -> list[str]:
         db.session.remove()
         db.engine.dispose()
     return numbers
-
-
-@contextmanager
-def gunicorn(url: str) -> Iterator[int]:
-    from bench.run import free_port, request
-
-    port = free_port()
-    log = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=_env(url), stdout=log, stderr=log,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def plan(total: int, numbers: list[str], seed: int = 7) -> list[dict[str, str]]:
@@ -198,7 +163,9 @@ def bench(db_name: str, url: str) -> dict[str, Any]:
     note(f"{db_name}: preparing")
     numbers = prepare(url, int(os.environ.get("BENCH_SMS_EMPLOYEES", "300")))
     webhooks = plan(total, numbers)
-    with gunicorn(url) as port:
+    from bench.run import gunicorn
+
+    with gunicorn(url, env=_env(url)) as (port, _master):
         post_all(port, plan(50, numbers, seed=99), concurrency)  # warm the workers up
         note(f"{db_name}: posting {len(webhooks)} signed webhooks with {concurrency} threads")
         times, seconds, statuses = post_all(port, webhooks, concurrency)
