@@ -87,6 +87,10 @@ def _empty_tables() -> None:
 def _clean_database(app: Flask) -> Iterator[None]:
     yield
     _empty_tables()
+    # What a process keeps of the tables goes with them (the SLA calendars, ADR 0102).
+    from app.sla.queries import forget_calendars
+
+    forget_calendars()
 
 
 class FreshClient(FlaskClient):

@@ -3,6 +3,8 @@ rows for display, deviations and compliance figures."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,9 +78,42 @@ def calendar_for(desk: str) -> BusinessCalendar:
     return calendars_for([desk])[desk.upper()]
 
 
+# Calendars are read for every change a case's clock follows, and change a few times a year:
+# each process keeps them this long (ADR 0102). A change made here is seen here at once
+# (forget_calendars, after its commit); other workers see it within this many seconds.
+CALENDAR_SECONDS = 60.0
+_calendars: dict[tuple[str, str], tuple[float, BusinessCalendar]] = {}
+_calendars_lock = threading.Lock()
+_clock = time.monotonic  # the tests move it on
+
+
 def calendars_for(desk_codes: Sequence[str]) -> dict[str, BusinessCalendar]:
-    """The calendars of several desks in two queries (the start page shows every desk)."""
+    """The calendars of several desks: kept per process for CALENDAR_SECONDS, otherwise read in
+    two queries (the start page shows every desk)."""
     wanted = [d.upper() for d in desk_codes]
+    database, now = str(db.engine.url), _clock()
+    out: dict[str, BusinessCalendar] = {}
+    with _calendars_lock:
+        for desk in wanted:
+            kept = _calendars.get((database, desk))
+            if kept is not None and now - kept[0] < CALENDAR_SECONDS:
+                out[desk] = kept[1]
+    missing = [desk for desk in wanted if desk not in out]
+    if missing:
+        read = _read_calendars(missing)
+        with _calendars_lock:
+            _calendars.update(((database, desk), (now, calendar)) for desk, calendar in read.items())
+        out.update(read)
+    return out
+
+
+def forget_calendars() -> None:
+    """Drop this process's calendars (after a change to opening hours or calendar days)."""
+    with _calendars_lock:
+        _calendars.clear()
+
+
+def _read_calendars(wanted: list[str]) -> dict[str, BusinessCalendar]:
     hours: dict[str, list[Hours | None]] = {}
     for row in db.session.scalars(sa.select(OpeningHours).where(OpeningHours.desk.in_(wanted))):
         stored = hours.setdefault(row.desk, [None] * 7)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts import queries as accounts
 from app.accounts.models import Role, User
 from app.audit.services import record as audit
-from app.db import atomic, is_postgres, utcnow
+from app.db import atomic, is_postgres, on_commit, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.outbox import services as outbox
@@ -85,6 +85,7 @@ def set_opening_hours(desk: str, week: list[Hours | None], *, actor: User) -> tu
         before={"hours": [format_hours(h) for h in before]},
         after={"hours": [format_hours(h) for h in week]},
     )
+    on_commit(queries.forget_calendars)
     return tuple(week)
 
 
@@ -120,6 +121,7 @@ def add_calendar_day(
         object_type="calendar_day", object_id=row.id, label=f"{desk} {day.isoformat()} {label}",
         after={"desk": desk, "day": day.isoformat(), "hours": format_hours(hours) or "closed", "label": label},
     )
+    on_commit(queries.forget_calendars)
     return row
 
 
@@ -137,6 +139,7 @@ def remove_calendar_day(day_id: int, *, actor: User) -> None:
                 else "closed", "label": row.label},
     )
     db.session.delete(row)
+    on_commit(queries.forget_calendars)
 
 
 # --------------------------------------------------------------------------------------------
