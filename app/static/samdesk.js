@@ -57,6 +57,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Someone who already moved (a shortcut pressed while the page loaded) keeps their place.
+    if (document.activeElement && document.activeElement !== document.body) return;
     var summary = document.querySelector("[data-autofocus]");
     var invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid) invalid.focus();

@@ -109,5 +109,6 @@ def test_agent_takes_a_case_with_the_keyboard(open_session: Any, world: World) -
     agent.page.locator("body").focus()
     agent.page.keyboard.press("t")
     expect(agent.page.get_by_role("status")).to_contain_text("Du har tatt saken")
+    agent.page.wait_for_load_state()  # the shortcuts are listened for once the page's script has run
     agent.page.keyboard.press("r")
     expect(agent.page.get_by_label("Svar til innmelder")).to_be_focused()
