@@ -218,6 +218,15 @@ class BusinessCalendar:
 DURATION_RE = re.compile(r"^(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,7})m)?$")
 
 
+def format_duration(minutes: int, business_day: timedelta) -> str:
+    """Business minutes as parse_duration reads them: 270 → "4h30m", 2250 (a 7 h 30 day) → "5d"."""
+    day = int(business_day.total_seconds() // 60)
+    days, rest = divmod(max(0, minutes), day) if day > 0 else (0, max(0, minutes))
+    hours, mins = divmod(rest, 60)
+    text = (f"{days}d" if days else "") + (f"{hours}h" if hours else "") + (f"{mins}m" if mins else "")
+    return text or "0m"
+
+
 def parse_duration(text: str, business_day: timedelta) -> timedelta:
     """"4h", "90m", "2d", "1h30m": a business day ("d") is ``business_day`` long."""
     value = text.strip().lower().replace(" ", "")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.sla.models import DeviationKind
 
@@ -36,6 +36,25 @@ class DayForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     pass
+
+
+class PolicyForm(FlaskForm):
+    """One SLA policy: its targets in business time (like the `sla policy` command)."""
+
+    priority = SelectField(_l("Priority"), validators=[DataRequired()])
+    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    first_response = StringField(
+        _l("First response within"), validators=[DataRequired(_l("Give the first response target."))],
+        description=_l("Business time, like 4h, 90m or 1d (a day is the desk's opening hours, 7 h 30 min by default)."))
+    resolution = StringField(_l("Solved within"), validators=[DataRequired(_l("Give the resolution target."))],
+                             description=_l("Business time, like 3d or 2d4h."))
+    warning_percent = IntegerField(
+        _l("Warn at (percent of the target)"), default=80,
+        validators=[InputRequired(_l("Give a percentage from 1 to 99.")),
+                    NumberRange(1, 99, _l("Give a percentage from 1 to 99."))])
+    name = StringField(_l("Name people see"), validators=[Optional(), Length(max=80)],
+                       description=_l("Empty: the priority's name."))
 
 
 class DeviationForm(FlaskForm):

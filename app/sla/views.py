@@ -17,11 +17,18 @@ from werkzeug.wrappers import Response
 from app.db import utcnow
 from app.errors import DomainError, Forbidden, Invalid
 from app.sla import display, forms, queries, services
-from app.sla.calendar import CalendarError, format_hours, parse_hours
+from app.sla.calendar import (
+    BusinessCalendar,
+    CalendarError,
+    format_duration,
+    format_hours,
+    parse_duration,
+    parse_hours,
+)
 from app.sla.models import ALL_DESKS
 from app.tickets import policy as ticket_policy
 from app.tickets import queries as ticket_queries
-from app.tickets.models import Ticket
+from app.tickets.models import CATEGORIES, CATEGORY_LABELS, Priority, Ticket
 from app.web import put_error
 
 bp = Blueprint("sla", __name__, template_folder="templates")
@@ -152,6 +159,65 @@ def remove_day(day_id: int) -> Response:
     services.remove_calendar_day(day_id, actor=_user())
     flash(_("The day is removed."), "success")
     return redirect(url_for("sla.hours"))
+
+
+# --------------------------------------------------------------------------------------------
+# Policies (administrators): the targets a new case gets
+
+
+def _policy_form(form: forms.PolicyForm | None = None) -> forms.PolicyForm:
+    from app.accounts import queries as accounts
+
+    form = form or forms.PolicyForm(prefix="policy")
+    form.priority.choices = [(p.value, p.label) for p in Priority]  # type: ignore[assignment]
+    form.municipality.choices = [("", _("Every municipality"))] + [  # type: ignore[assignment]
+        (m.code, m.name) for m in accounts.municipalities() if m.is_active]
+    form.category.choices = [("", _("Every category"))] + [  # type: ignore[assignment]
+        (c, str(CATEGORY_LABELS[c])) for c in CATEGORIES]
+    return form
+
+
+def _render_policies(form: forms.PolicyForm | None = None, page_error: str | None = None, status: int = 200) -> Any:
+    day = BusinessCalendar().business_day
+    return render_template(
+        "sla/policies.html", policies=queries.policies(), form=_policy_form(form), page_error=page_error,
+        duration=lambda minutes: format_duration(minutes, day), category_labels=CATEGORY_LABELS,
+    ), status
+
+
+@bp.get("/admin/sla-mal")
+@login_required
+def policies() -> Any:
+    _require_admin()
+    return _render_policies()
+
+
+@bp.post("/admin/sla-mal")
+@login_required
+def save_policy() -> Any:
+    _require_admin()
+    form = _policy_form(forms.PolicyForm(prefix="policy"))
+    if not form.validate_on_submit():
+        return _render_policies(form, status=400)
+    day = BusinessCalendar().business_day
+    try:
+        minutes = {}
+        for name in ("first_response", "resolution"):
+            try:
+                minutes[name] = int(parse_duration(getattr(form, name).data or "", day).total_seconds() // 60)
+            except CalendarError as exc:
+                raise Invalid(name, _("Write business time like 4h, 90m or 3d.")) from exc
+        saved = services.save_policy(
+            name=form.name.data or "", priority=form.priority.data or "",
+            first_response_minutes=minutes["first_response"], resolution_minutes=minutes["resolution"],
+            municipality_code=form.municipality.data or None, category=form.category.data or None,
+            warning_percent=form.warning_percent.data or 0, actor=_user(),
+        )
+    except DomainError as error:
+        shown = put_error(form, error, {"first_response_minutes": "first_response", "municipality_code": "municipality"})
+        return _render_policies(form, page_error=None if shown else str(error.message), status=error.status)
+    flash(_("The policy %(name)s is saved.", name=saved.name), "success")
+    return redirect(url_for("sla.policies"))
 
 
 # --------------------------------------------------------------------------------------------

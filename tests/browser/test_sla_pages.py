@@ -1,5 +1,5 @@
-"""The SLA pages in Chromium: axe finds no serious violations on the opening-hours page, the
-deviation page and a case with its deadline, at desktop and 375 px; an employee reports a
+"""The SLA pages in Chromium: axe finds no serious violations on the targets page, the
+opening-hours page, the deviation page and a case with its deadline, at desktop and 375 px; an employee reports a
 deviation with the keyboard-reachable form."""
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def test_sla_pages_have_no_serious_accessibility_violations(open_session: Any, w
     admin = open_session()
     admin.page.set_viewport_size({"width": width, "height": 900})
     admin.login(world.admin.email)
+    problems += _serious(admin, "/admin/sla-mal")
+    assert admin.wider_than_window() == []
     problems += _serious(admin, "/admin/apningstider")
     assert admin.wider_than_window() == []
     admin.page.get_by_role("button", name="Legg til dagen").click()  # the form with its errors

@@ -178,3 +178,54 @@ def test_deviation_page_of_a_hidden_case_answers_404_like_a_missing_one(client, 
     posted = browser.submit("/", f"/saker/{ticket.ref}/avvik", {"dev-kind": "complaint", "dev-text": "x"})
     assert posted.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Deviation)) == 1
+
+
+def test_admin_reads_and_saves_targets_on_the_page_and_a_new_case_gets_them(client, policies) -> None:
+    """The targets page lists the policies in business time; a target for one municipality and
+    category is saved (audited) and a new case of that kind gets it; a bad duration or a first
+    response after the resolution is a Norwegian 400 next to the field, and nothing is saved."""
+    from app.sla.models import SlaPolicy, TicketSla
+
+    world = policies
+    browser = _login(client, world.admin)
+    page = client.get("/admin/sla-mal")
+    assert page.status_code == 200 and "Tjenestenivåmål" in page.text
+    assert "Normal: svar 4 t, løst 3 d" in page.text and "<td>4h</td>" in page.text and "<td>3d</td>" in page.text
+    assert "/admin/sla-mal" in client.get("/admin/").text
+
+    def save(**fields: str):  # type: ignore[no-untyped-def]
+        data = {"policy-priority": "normal", "policy-municipality": "", "policy-category": "",
+                "policy-first_response": "4h", "policy-resolution": "3d", "policy-warning_percent": "80",
+                "policy-name": ""}
+        data.update({f"policy-{k}": v for k, v in fields.items()})
+        return browser.submit("/admin/sla-mal", "/admin/sla-mal", data)
+
+    saved = save(municipality="GRA", category="printing", first_response="1h30m", resolution="1d",
+                 name="Skrivere i Gran")
+    assert saved.status_code == 302
+    policy = db.session.scalars(sa.select(SlaPolicy).where(SlaPolicy.name == "Skrivere i Gran")).one()
+    assert (policy.first_response_minutes, policy.resolution_minutes, policy.category) == (90, 450, "printing")
+    audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "sla.policy_created")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert audit is not None and audit.object_label == "Skrivere i Gran"
+    ticket = make_ticket(world.employee, subject="Skriveren står", category="printing")
+    assert db.session.get(TicketSla, ticket.id).first_response_target == 90 * 60  # type: ignore[union-attr]
+
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(SlaPolicy))
+    bad = save(first_response="fire timer")
+    assert bad.status_code == 400 and "Skriv arbeidstid som 4h, 90m eller 3d." in bad.text
+    backwards = save(first_response="2d", resolution="1d")
+    assert backwards.status_code == 400 and "første svar må komme før løsning" in backwards.text
+    assert 'aria-invalid="true"' in backwards.text
+    no_percent = save(warning_percent="150")
+    assert no_percent.status_code == 400 and "Oppgi en prosent fra 1 til 99." in no_percent.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SlaPolicy)) == count
+
+
+def test_the_targets_page_is_for_administrators_only(client, world) -> None:
+    browser = _login(client, world.agent)
+    assert client.get("/admin/sla-mal").status_code == 403
+    posted = browser.submit("/arbeid", "/admin/sla-mal", {  # a valid form token, from a page the agent sees
+        "policy-priority": "normal", "policy-first_response": "1m", "policy-resolution": "2m",
+        "policy-warning_percent": "80"})
+    assert posted.status_code == 403
