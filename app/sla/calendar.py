@@ -218,6 +218,17 @@ class BusinessCalendar:
 DURATION_RE = re.compile(r"^(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,7})m)?$")
 
 
+def target_minutes(text: str) -> int:
+    """A policy target as people write it ("4h", "3d") in business minutes, a day being the
+    default hours (7 h 30 min): how the `sla policy` command and the targets page read it."""
+    return int(parse_duration(text, BusinessCalendar().business_day).total_seconds() // 60)
+
+
+def target_text(minutes: int) -> str:
+    """The other way: 270 → "4h30m", 1350 → "3d"."""
+    return format_duration(minutes, BusinessCalendar().business_day)
+
+
 def format_duration(minutes: int, business_day: timedelta) -> str:
     """Business minutes as parse_duration reads them: 270 → "4h30m", 2250 (a 7 h 30 day) → "5d"."""
     day = int(business_day.total_seconds() // 60)

@@ -18,7 +18,7 @@ from flask.cli import AppGroup
 
 from app.errors import DomainError
 from app.sla import queries, services
-from app.sla.calendar import OSLO, BusinessCalendar, CalendarError, parse_duration
+from app.sla.calendar import OSLO, CalendarError, parse_duration, target_minutes
 from app.sla.models import POOL
 from app.tickets.models import Priority
 
@@ -108,10 +108,8 @@ def policy(priority: str, first: str, resolution: str, municipality: str | None,
     """Create or change the SLA policy for PRIORITY (a day is 7 h 30 min, the default hours)."""
     from app.accounts.services import system_user
 
-    day = BusinessCalendar().business_day
     try:
-        first_minutes = int(parse_duration(first, day).total_seconds() // 60)
-        resolution_minutes = int(parse_duration(resolution, day).total_seconds() // 60)
+        first_minutes, resolution_minutes = target_minutes(first), target_minutes(resolution)
     except CalendarError:
         _fail("ugyldig varighet: bruk for eksempel 4h, 90m eller 3d / invalid duration: use for example 4h, 90m or 3d")
     try:

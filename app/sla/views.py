@@ -17,14 +17,7 @@ from werkzeug.wrappers import Response
 from app.db import utcnow
 from app.errors import DomainError, Forbidden, Invalid
 from app.sla import display, forms, queries, services
-from app.sla.calendar import (
-    BusinessCalendar,
-    CalendarError,
-    format_duration,
-    format_hours,
-    parse_duration,
-    parse_hours,
-)
+from app.sla.calendar import CalendarError, format_hours, parse_hours, target_minutes, target_text
 from app.sla.models import ALL_DESKS
 from app.tickets import policy as ticket_policy
 from app.tickets import queries as ticket_queries
@@ -178,10 +171,9 @@ def _policy_form(form: forms.PolicyForm | None = None) -> forms.PolicyForm:
 
 
 def _render_policies(form: forms.PolicyForm | None = None, page_error: str | None = None, status: int = 200) -> Any:
-    day = BusinessCalendar().business_day
     return render_template(
         "sla/policies.html", policies=queries.policies(), form=_policy_form(form), page_error=page_error,
-        duration=lambda minutes: format_duration(minutes, day), category_labels=CATEGORY_LABELS,
+        duration=target_text, category_labels=CATEGORY_LABELS,
     ), status
 
 
@@ -199,12 +191,11 @@ def save_policy() -> Any:
     form = _policy_form(forms.PolicyForm(prefix="policy"))
     if not form.validate_on_submit():
         return _render_policies(form, status=400)
-    day = BusinessCalendar().business_day
     try:
         minutes = {}
         for name in ("first_response", "resolution"):
             try:
-                minutes[name] = int(parse_duration(getattr(form, name).data or "", day).total_seconds() // 60)
+                minutes[name] = target_minutes(getattr(form, name).data or "")
             except CalendarError as exc:
                 raise Invalid(name, _("Write business time like 4h, 90m or 3d.")) from exc
         saved = services.save_policy(
